@@ -1,0 +1,180 @@
+// The deploysim subcommands: turn parsed arguments into calls on the scenarios and kernel layers,
+// and print what they return.
+#include "cli/commands.h"
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "scenarios/kernel_demo.h"
+#include "sim/kernel/time.h"
+#include "sim/kernel/trace.h"
+
+namespace deploysim::cli {
+namespace {
+
+std::string hex64(uint64_t value) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016" PRIx64, value);
+  return buffer;
+}
+
+std::string with_commas(uint64_t value) {
+  std::string digits = std::to_string(value);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return digits;
+}
+
+// Parses a duration option; on error prints it, naming the option, and returns nullopt.
+std::optional<sim::Duration> duration_option(const char* option, const std::string& text) {
+  sim::Result<sim::Duration> d = sim::parse_duration(text);
+  if (!d.ok()) {
+    std::cerr << "deploysim: " << option << ": " << d.error().message << "\n";
+    return std::nullopt;
+  }
+  return *d;
+}
+
+void print_row(const char* name, const std::string& simulated, const std::string& theory) {
+  std::printf("  %-16s %14s %14s\n", name, simulated.c_str(), theory.c_str());
+}
+
+std::string fixed(double value, int decimals, const char* unit = "") {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f%s", decimals, value, unit);
+  return buffer;
+}
+
+}  // namespace
+
+int run_demo(const DemoArgs& args) {
+  scenarios::KernelDemoOptions options;
+  options.seed = args.seed;
+  options.servers = args.servers;
+  options.arrival_rate_per_s = args.rate;
+  const auto mean_service = duration_option("--mean-service", args.mean_service);
+  const auto duration = duration_option("--duration", args.duration);
+  const auto warmup = duration_option("--warmup", args.warmup);
+  if (!mean_service || !duration || !warmup) return kExitUsage;
+  options.mean_service = *mean_service;
+  options.duration = *duration;
+  options.warmup = *warmup;
+  options.trace_path = args.trace;
+  options.wall_clock_speed = args.speed;
+  if (sim::Status valid = scenarios::validate(options); !valid.ok()) {
+    std::cerr << "deploysim demo: " << valid.error().message << "\n";
+    return kExitUsage;
+  }
+
+  std::printf("deploysim kernel demo: an M/M/c queue on the event loop (seed %" PRIu64 ")\n",
+              options.seed);
+  std::printf("  %d servers, %g arrivals/s, mean service %s, %s simulated (first %s not counted)%s\n",
+              options.servers, options.arrival_rate_per_s,
+              sim::to_string(options.mean_service).c_str(),
+              sim::to_string(options.duration).c_str(), sim::to_string(options.warmup).c_str(),
+              options.wall_clock_speed ? " on the wall clock" : "");
+  std::fflush(stdout);
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  sim::Result<scenarios::KernelDemoResult> run = scenarios::run_kernel_demo(options);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!run.ok()) {
+    std::cerr << "deploysim demo: " << run.error().message << "\n";
+    return run.error().code == sim::ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  const scenarios::KernelDemoResult& r = *run;
+
+  std::printf("\n  %-16s %14s %14s\n", "", "simulated", "Erlang C");
+  print_row("P(wait)", fixed(r.wait_probability, 4), fixed(r.theory_wait_probability, 4));
+  print_row("mean wait", fixed(r.mean_wait_s, 4, " s"), fixed(r.theory_mean_wait_s, 4, " s"));
+  print_row("mean response", fixed(r.mean_response_s, 4, " s"),
+            fixed(r.theory_mean_response_s, 4, " s"));
+  print_row("utilisation", fixed(r.utilisation, 4), fixed(r.offered_load, 4));
+  std::printf("\n  %s requests measured; %s events in %.3f s of wall time (%s x real time)\n",
+              with_commas(r.arrivals).c_str(), with_commas(r.events_run).c_str(), wall_s,
+              with_commas(static_cast<uint64_t>(options.duration.to_seconds() /
+                                                std::max(wall_s, 1e-9)))
+                  .c_str());
+  std::printf("  fingerprint %s over %s trace events", hex64(r.trace_hash).c_str(),
+              with_commas(r.trace_events).c_str());
+  if (!options.trace_path.empty()) std::printf(", written to %s", options.trace_path.c_str());
+  std::printf("\n  the same seed gives the same fingerprint on every run; try --seed %" PRIu64 "\n",
+              options.seed + 1);
+  return kExitOk;
+}
+
+int run_trace_info(const std::string& path) {
+  sim::Result<std::unique_ptr<sim::TraceReader>> opened = sim::TraceReader::open(path);
+  if (!opened.ok()) {
+    std::cerr << "deploysim trace info: " << opened.error().message << "\n";
+    return kExitFailed;
+  }
+  sim::TraceReader& reader = **opened;
+  const trace::Header& h = reader.header();
+  std::printf("trace      %s\n", path.c_str());
+  std::printf("format     %u\n", h.format_version());
+  std::printf("build      %s\n", h.build_id().c_str());
+  std::printf("scenario   %s\n", h.scenario_name().c_str());
+  std::printf("seed       %" PRIu64 "\n", h.seed());
+  trace::Event event;
+  int64_t last_us = 0;
+  while (true) {
+    sim::Result<bool> more = reader.next(&event);
+    if (!more.ok()) {
+      std::cerr << "deploysim trace info: " << more.error().message << "\n";
+      return kExitFailed;
+    }
+    if (!*more) break;
+    last_us = event.time_us();
+  }
+  std::printf("events     %s, last at %s\n", with_commas(reader.events_read()).c_str(),
+              sim::to_string(sim::TimePoint::from_micros(last_us)).c_str());
+  std::printf("hash       %s (checked against the End record)\n", hex64(reader.hash()).c_str());
+  return kExitOk;
+}
+
+int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplete) {
+  sim::Result<std::unique_ptr<sim::TraceReader>> opened =
+      sim::TraceReader::open(path, sim::TraceReader::Options{.allow_incomplete = allow_incomplete});
+  if (!opened.ok()) {
+    std::cerr << "deploysim trace dump: " << opened.error().message << "\n";
+    return kExitFailed;
+  }
+  sim::TraceReader& reader = **opened;
+  trace::Event event;
+  uint64_t printed = 0;
+  while (limit == 0 || printed < limit) {
+    sim::Result<bool> more = reader.next(&event);
+    if (!more.ok()) {
+      std::cerr << "deploysim trace dump: " << more.error().message << "\n";
+      return kExitFailed;
+    }
+    if (!*more) break;
+    const std::string at = sim::to_string(sim::TimePoint::from_micros(event.time_us()));
+    switch (event.kind_case()) {
+      case trace::Event::kNote:
+        std::printf("%-14s note    %s: %s\n", at.c_str(), event.note().source().c_str(),
+                    event.note().text().c_str());
+        break;
+      case trace::Event::kMetric:
+        std::printf("%-14s metric  %s = %g\n", at.c_str(), event.metric().name().c_str(),
+                    event.metric().value());
+        break;
+      default:
+        std::printf("%-14s %s\n", at.c_str(), event.ShortDebugString().c_str());
+        break;
+    }
+    ++printed;
+  }
+  if (!reader.complete() && (limit == 0 || printed < limit)) {
+    std::printf("(the trace ends without an End record: the run did not finish)\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace deploysim::cli

@@ -1,0 +1,30 @@
+// The deploysim subcommands. Each returns the process exit code: 0 success, 1 the work failed
+// (e.g. a damaged trace, an unwritable file), 2 the command line or its input was invalid.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace deploysim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct DemoArgs {
+  uint64_t seed = 1;
+  int servers = 10;
+  double rate = 8;
+  std::string mean_service = "1s";
+  std::string duration = "1h";
+  std::string warmup = "6m";
+  std::string trace;
+  std::optional<double> speed;
+};
+int run_demo(const DemoArgs& args);
+
+int run_trace_info(const std::string& path);
+int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplete);
+
+}  // namespace deploysim::cli

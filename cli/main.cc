@@ -1,0 +1,63 @@
+// deploysim: the command-line entry point. Parses arguments and dispatches to cli/commands.cc.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace deploysim::cli;
+  CLI::App app{
+      "deploysim: simulate and verify deployment strategies.\n"
+      "Runs deployment pipelines against a simulated cloud, reproducibly from a seed."};
+  app.set_version_flag("--version", std::string("deploysim ") + DEPLOYSIM_VERSION + " (" +
+                                        DEPLOYSIM_BUILD_ID + ")");
+  app.require_subcommand(1);
+
+  DemoArgs demo_args;
+  CLI::App* demo = app.add_subcommand(
+      "demo",
+      "Run the kernel demo: an M/M/c queue on the event loop, compared with Erlang C, with its "
+      "trace and fingerprint.");
+  demo->add_option("--seed", demo_args.seed, "Root seed of every random stream")
+      ->capture_default_str();
+  demo->add_option("--servers", demo_args.servers, "Number of servers (c)")->capture_default_str();
+  demo->add_option("--rate", demo_args.rate, "Arrivals per second (lambda)")->capture_default_str();
+  demo->add_option("--mean-service", demo_args.mean_service, "Mean service time, e.g. 1s, 250ms")
+      ->capture_default_str();
+  demo->add_option("--duration", demo_args.duration, "Simulated time to run, e.g. 1h, 90m")
+      ->capture_default_str();
+  demo->add_option("--warmup", demo_args.warmup, "Initial time left out of the statistics")
+      ->capture_default_str();
+  demo->add_option("--trace", demo_args.trace, "Write the run's trace to this file");
+  demo->add_option("--speed", demo_args.speed,
+                   "Run on the wall clock at this many simulated seconds per second "
+                   "(default: virtual time, as fast as possible)");
+
+  CLI::App* trace = app.add_subcommand("trace", "Inspect a trace file.");
+  trace->require_subcommand(1);
+  std::string info_path;
+  CLI::App* info = trace->add_subcommand("info", "Print a trace's header, event count and hash.");
+  info->add_option("FILE", info_path, "Trace file")->required();
+  std::string dump_path;
+  uint64_t dump_limit = 0;
+  bool dump_incomplete = false;
+  CLI::App* dump = trace->add_subcommand("dump", "Print a trace's events, one per line.");
+  dump->add_option("FILE", dump_path, "Trace file")->required();
+  dump->add_option("--limit", dump_limit, "Print at most this many events (0: all)");
+  dump->add_flag("--allow-incomplete", dump_incomplete,
+                 "Read a trace whose run did not finish (no End record)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version or the error
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (demo->parsed()) return run_demo(demo_args);
+  if (info->parsed()) return run_trace_info(info_path);
+  if (dump->parsed()) return run_trace_dump(dump_path, dump_limit, dump_incomplete);
+  std::cerr << app.help();
+  return kExitUsage;
+}

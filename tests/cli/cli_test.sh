@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The deploysim command as a user runs it: help, exit codes, error messages, the demo's trace and
+# fingerprint. Usage: cli_test.sh PATH_TO_DEPLOYSIM
+set -uo pipefail
+deploysim=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# run EXPECTED_EXIT ARGS...: runs deploysim, keeps stdout/stderr in $out/$err.
+run() {
+  local expected=$1
+  shift
+  "$deploysim" "$@" >"$work/out" 2>"$work/err"
+  local status=$?
+  out=$(cat "$work/out")
+  err=$(cat "$work/err")
+  [[ $status -eq $expected ]] || fail "deploysim $* exited $status, expected $expected; stderr: $err"
+}
+
+run 0 --help
+grep -q "demo" <<<"$out" || fail "--help does not list the demo command"
+run 0 demo --help
+grep -q -- "--seed" <<<"$out" || fail "demo --help does not document --seed"
+run 0 --version
+grep -q "deploysim" <<<"$out" || fail "--version prints no version"
+run 2
+run 2 no-such-command
+
+run 2 demo --duration "5 minutes"
+grep -q -- "--duration" <<<"$err" || fail "a bad duration does not name the option: $err"
+grep -q "invalid duration \"5 minutes\"" <<<"$err" || fail "a bad duration is not quoted: $err"
+run 2 demo --rate 20
+grep -q "unstable" <<<"$err" || fail "an unstable queue is not explained: $err"
+run 2 demo --servers abc
+
+# The demo writes a complete trace whose hash is the fingerprint it printed.
+run 0 demo --duration 20m --warmup 2m --trace "$work/run.trace"
+fingerprint=$(grep -o "fingerprint [0-9a-f]*" <<<"$out" | cut -d' ' -f2)
+[[ -n "$fingerprint" ]] || fail "the demo printed no fingerprint: $out"
+[[ -f "$work/run.trace" && ! -e "$work/run.trace.partial" ]] || fail "no finished trace file"
+run 0 trace info "$work/run.trace"
+grep -q "hash       $fingerprint" <<<"$out" || fail "trace info hash differs from the fingerprint: $out"
+grep -q "events     " <<<"$out" || fail "trace info prints no event count"
+run 0 trace dump "$work/run.trace" --limit 3
+[[ $(wc -l <<<"$out") -eq 3 ]] || fail "trace dump --limit 3 printed: $out"
+grep -q "M/M/10 queue starts" <<<"$out" || fail "trace dump does not show the first note: $out"
+
+# Same seed, same fingerprint; another seed, another.
+run 0 demo --duration 20m --warmup 2m
+again=$(grep -o "fingerprint [0-9a-f]*" <<<"$out" | cut -d' ' -f2)
+[[ "$again" == "$fingerprint" ]] || fail "same seed gave $again then $fingerprint"
+run 0 demo --duration 20m --warmup 2m --seed 9
+other=$(grep -o "fingerprint [0-9a-f]*" <<<"$out" | cut -d' ' -f2)
+[[ "$other" != "$fingerprint" ]] || fail "seeds 1 and 9 gave the same fingerprint"
+
+# Damaged traces: exit 1 and a message naming the file and the offset.
+printf 'garbage that is not a trace' >"$work/garbage.trace"
+run 1 trace info "$work/garbage.trace"
+grep -q "garbage.trace: offset 0: not a deploysim trace" <<<"$err" || fail "garbage: $err"
+head -c 60 "$work/run.trace" >"$work/cut.trace"
+run 1 trace info "$work/cut.trace"
+grep -q "cut.trace: offset [0-9]*: truncated" <<<"$err" || fail "truncated: $err"
+run 1 trace info "$work/absent.trace"
+grep -q "absent.trace" <<<"$err" || fail "a missing file is not named: $err"
+
+# An unwritable trace path fails cleanly and leaves nothing behind.
+run 1 demo --duration 5m --warmup 1m --trace "$work/no-such-dir/run.trace"
+grep -q "no-such-dir" <<<"$err" || fail "unwritable trace path not named: $err"
+
+if [[ $failures -eq 0 ]]; then
+  echo "cli_test: all checks passed"
+fi
+exit $((failures > 0))
