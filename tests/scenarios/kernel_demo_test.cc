@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 #include <vector>
 
 namespace deploysim::scenarios {
@@ -95,6 +96,35 @@ TEST(KernelDemo, SameSeedSameFingerprintDifferentSeedDifferent) {
   EXPECT_EQ(a->events_run, b->events_run);
   EXPECT_EQ(a->mean_wait_s, b->mean_wait_s);
   EXPECT_NE(a->trace_hash, other->trace_hash);
+}
+
+TEST(KernelDemo, RunsOnParallelThreadsGiveTheSameFingerprints) {
+  // One loop per run and no global state: runs on four threads at once match sequential runs.
+  constexpr int kRuns = 4;
+  const auto options_for = [](int i) {
+    KernelDemoOptions options;
+    options.seed = 50 + static_cast<uint64_t>(i % 2);  // two pairs of equal seeds
+    options.duration = sim::Duration::minutes(20);
+    options.warmup = sim::Duration::minutes(1);
+    return options;
+  };
+  std::vector<uint64_t> sequential(kRuns), parallel(kRuns);
+  for (int i = 0; i < kRuns; ++i) {
+    const sim::Result<KernelDemoResult> r = run_kernel_demo(options_for(i));
+    ASSERT_TRUE(r.ok());
+    sequential[static_cast<size_t>(i)] = r->trace_hash;
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRuns; ++i) {
+    threads.emplace_back([&, i] {
+      const sim::Result<KernelDemoResult> r = run_kernel_demo(options_for(i));
+      parallel[static_cast<size_t>(i)] = r.ok() ? r->trace_hash : 0;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(parallel, sequential);
+  EXPECT_EQ(sequential[0], sequential[2]);
+  EXPECT_NE(sequential[0], sequential[1]);
 }
 
 TEST(KernelDemo, WallClockRunIsTheSameRun) {
