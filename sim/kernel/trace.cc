@@ -7,10 +7,23 @@
 #include <system_error>
 #include <utility>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "sim/kernel/check.h"
 
 namespace deploysim::sim {
 namespace {
+
+// Protobuf leaves the order of map entries unspecified unless asked for a deterministic encoding;
+// the trace hash is over bytes, so always ask.
+void serialize_deterministically(const google::protobuf::MessageLite& message, std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream raw(out);
+  google::protobuf::io::CodedOutputStream coded(&raw);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+}
 
 void append_varint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
@@ -47,7 +60,7 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::create(const std::filesystem::
   header.set_format_version(kTraceFormatVersion);
   writer->out_.write(kTraceMagic, sizeof(kTraceMagic));
   std::string bytes;
-  header.SerializeToString(&bytes);
+  serialize_deterministically(header, &bytes);
   writer->write_record(bytes);
   return writer;
 }
@@ -75,8 +88,7 @@ void TraceWriter::append(TimePoint at, trace::Event& event) {
                                                 " is before the previous event");
   last_time_us_ = time_us;
   event.set_time_us(time_us);
-  scratch_.clear();
-  event.SerializeToString(&scratch_);
+  serialize_deterministically(event, &scratch_);
   write_record(scratch_);
   hash_.update(framed_.data(), framed_.size());
   ++event_count_;
@@ -90,8 +102,7 @@ Status TraceWriter::finish() {
   end.set_time_us(last_time_us_);
   end.mutable_end()->set_event_count(event_count_);
   end.mutable_end()->set_trace_hash(hash_.value());
-  scratch_.clear();
-  end.SerializeToString(&scratch_);
+  serialize_deterministically(end, &scratch_);
   write_record(scratch_);
   out_.flush();
   const bool written = static_cast<bool>(out_);

@@ -1,6 +1,7 @@
 // The kernel demo against queueing theory and against itself: Erlang C predicts its statistics, and
 // a seed fixes its fingerprint whichever clock drives it.
 #include "scenarios/kernel_demo.h"
+#include "tests/support/queueing_oracles.h"
 
 #include <gtest/gtest.h>
 
@@ -11,41 +12,17 @@
 namespace deploysim::scenarios {
 namespace {
 
-// Erlang C by its textbook definition, a direct sum (independent of the demo's Erlang B
-// recursion): C = [a^c/c! * c/(c-a)] / [sum_{k<c} a^k/k! + a^c/c! * c/(c-a)].
-double erlang_c_by_definition(int c, double a) {
-  double term = 1;  // a^k / k!
-  double sum = 0;
-  for (int k = 0; k < c; ++k) {
-    sum += term;
-    term *= a / (k + 1);
-  }
-  const double top = term * c / (c - a);
-  return top / (sum + top);
-}
+using deploysim::testing::erlang_c;
 
 TEST(ErlangC, AgreesWithTheDefinition) {
   for (const auto& [c, a] : std::vector<std::pair<int, double>>{
            {1, 0.5}, {2, 1.5}, {10, 8}, {50, 45}, {100, 70}}) {
-    EXPECT_NEAR(erlang_c(c, a), erlang_c_by_definition(c, a), 1e-12) << "c=" << c << " a=" << a;
+    EXPECT_NEAR(scenarios::erlang_c(c, a), erlang_c(c, a), 1e-12) << "c=" << c << " a=" << a;
   }
   // M/M/1: C = rho.
-  EXPECT_NEAR(erlang_c(1, 0.3), 0.3, 1e-15);
+  EXPECT_NEAR(scenarios::erlang_c(1, 0.3), 0.3, 1e-15);
   // The worked example of the queueing reference: c = 10, a = 8.
-  EXPECT_NEAR(erlang_c(10, 8), 0.40918, 5e-6);
-}
-
-struct Summary {
-  double mean;
-  double standard_error;
-};
-Summary summarise(const std::vector<double>& x) {
-  const double n = static_cast<double>(x.size());
-  double mean = 0;
-  for (double v : x) mean += v / n;
-  double ss = 0;
-  for (double v : x) ss += (v - mean) * (v - mean);
-  return {mean, std::sqrt(ss / (n - 1) / n)};
+  EXPECT_NEAR(scenarios::erlang_c(10, 8), 0.40918, 5e-6);
 }
 
 // R independent replications (distinct seeds), warm-up discarded; the replication means must lie
@@ -70,11 +47,11 @@ TEST(KernelDemo, MatchesErlangCOverReplications) {
     utilisation.push_back(result->utilisation);
   }
   const double a = lambda / mu;
-  const double exact_c = erlang_c_by_definition(c, a);
+  const double exact_c = erlang_c(c, a);
   const double exact_wq = exact_c / (c * mu - lambda);
-  const Summary p = summarise(wait_probability);
-  const Summary wq = summarise(mean_wait);
-  const Summary u = summarise(utilisation);
+  const testing::Estimate p = testing::mean_and_standard_error(wait_probability);
+  const testing::Estimate wq = testing::mean_and_standard_error(mean_wait);
+  const testing::Estimate u = testing::mean_and_standard_error(utilisation);
   EXPECT_NEAR(p.mean, exact_c, 4 * p.standard_error) << "P(wait), exact " << exact_c;
   EXPECT_NEAR(wq.mean, exact_wq, 4 * wq.standard_error) << "mean wait, exact " << exact_wq;
   EXPECT_NEAR(u.mean, a / c, 4 * u.standard_error) << "utilisation, exact " << a / c;

@@ -1,0 +1,31 @@
+// FaultSchedule: the scenario's faults, injected into the world at their times (or at random times
+// of a Poisson process with the configured rate). Each fault looks to the rest of the run exactly
+// like the real failure it models: a crashed instance refuses connections, a zone outage times
+// them out, a metric gap leaves intervals without data.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "sim/kernel/rng.h"
+
+namespace deploysim::world {
+
+class World;
+
+class FaultSchedule {
+ public:
+  explicit FaultSchedule(World& world);
+  // Schedules every configured fault. Called by World::start().
+  void schedule_all();
+
+ private:
+  void schedule_next(size_t index, bool first);
+  void fire(size_t index);
+  void crash_instances(size_t index);
+
+  World& world_;
+  std::vector<sim::Rng> rngs_;  // one stream per fault: adding a fault never shifts another
+};
+
+}  // namespace deploysim::world
