@@ -8,7 +8,11 @@
 #include <iostream>
 #include <string>
 
+#include <unistd.h>
+
 #include "scenarios/kernel_demo.h"
+#include "scenarios/loader.h"
+#include "scenarios/world_run.h"
 #include "sim/kernel/time.h"
 #include "sim/kernel/trace.h"
 
@@ -105,6 +109,97 @@ int run_demo(const DemoArgs& args) {
   if (!options.trace_path.empty()) std::printf(", written to %s", options.trace_path.c_str());
   std::printf("\n  the same seed gives the same fingerprint on every run; try --seed %" PRIu64 "\n",
               options.seed + 1);
+  return kExitOk;
+}
+
+namespace {
+
+std::string percent(uint64_t part, uint64_t whole) {
+  return whole == 0 ? "-" : fixed(100.0 * double(part) / double(whole), 2, "%");
+}
+
+std::string millis(sim::Duration d) { return fixed(d.to_seconds() * 1e3, 1, "ms"); }
+
+void print_stats_row(const std::string& name, const std::string& version,
+                     const world::IntervalStats& s, const std::string& tail) {
+  std::printf("  %-24s %-8s %12s %10s %8s %9s %9s  %s\n", name.c_str(), version.c_str(),
+              with_commas(s.requests()).c_str(), with_commas(s.errors()).c_str(),
+              percent(s.errors(), s.requests()).c_str(), millis(s.latency.quantile(0.5)).c_str(),
+              millis(s.latency.quantile(0.99)).c_str(), tail.c_str());
+}
+
+std::string error_breakdown(const world::IntervalStats& s) {
+  std::string out;
+  for (int o = 1; o < world::kOutcomeCount; ++o) {
+    if (s.outcomes[static_cast<size_t>(o)] == 0) continue;
+    out += (out.empty() ? "" : ", ") + with_commas(s.outcomes[static_cast<size_t>(o)]) + " " +
+           world::outcome_name(static_cast<world::Outcome>(o));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_scenario(const RunArgs& args) {
+  sim::Result<scenarios::LoadedScenario> loaded = scenarios::load_scenario(args.scenario);
+  if (!loaded.ok()) {
+    std::cerr << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  const scenarios::LoadedScenario& scenario = *loaded;
+  const uint64_t seed = args.seed.value_or(scenario.seed);
+  // The seed first: whatever happens next, the run can be repeated.
+  std::printf("seed %" PRIu64 "\n", seed);
+  std::printf("scenario %s (%s): %s simulated\n", scenario.name.c_str(), args.scenario.c_str(),
+              sim::to_string(scenario.duration).c_str());
+  std::fflush(stdout);
+
+  scenarios::WorldRunOptions options;
+  options.seed = seed;
+  options.trace_path = args.trace;
+  options.metrics_path = args.metrics;
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  if (tty) {
+    options.on_progress = [&](sim::TimePoint t) {
+      std::fprintf(stderr, "\r  simulated %s of %s ", sim::to_string(t.since_start()).c_str(),
+                   sim::to_string(scenario.duration).c_str());
+    };
+  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  sim::Result<scenarios::WorldRunSummary> run = scenarios::run_world(scenario, options);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (tty) std::fprintf(stderr, "\r%60s\r", "");
+  if (!run.ok()) {
+    std::cerr << "deploysim run: " << run.error().message << "\n";
+    return kExitFailed;
+  }
+  const scenarios::WorldRunSummary& r = *run;
+  std::printf("\n  %-24s %-8s %12s %10s %8s %9s %9s  %s\n", "server side", "version", "requests",
+              "errors", "error%", "p50", "p99", "instances");
+  for (const scenarios::ServerGroupSummary& g : r.server_groups) {
+    std::string instances;
+    for (const auto& [state, count] : g.instances_by_state) {
+      instances += (instances.empty() ? "" : ", ") + std::to_string(count) + " " + state;
+    }
+    print_stats_row(g.name, g.version, g.server, instances);
+  }
+  std::printf("\n  %-24s %-8s %12s %10s %8s %9s %9s  %s\n", "users saw", "", "requests", "errors",
+              "error%", "p50", "p99", "failures");
+  for (const auto& [name, stats] : r.clients) {
+    print_stats_row(name, "", stats, error_breakdown(stats) +
+                                         (stats.retries ? "; " + with_commas(stats.retries) + " retries" : ""));
+  }
+  std::printf("\n  health transitions %s, crashes %s\n", with_commas(r.health_transitions).c_str(),
+              with_commas(r.crashes).c_str());
+  std::printf("  fingerprint %s over %s trace events%s%s\n", hex64(r.trace_hash).c_str(),
+              with_commas(r.trace_events).c_str(), args.trace.empty() ? "" : ", written to ",
+              args.trace.c_str());
+  if (!args.metrics.empty()) std::printf("  metrics written to %s\n", args.metrics.c_str());
+  std::printf("simulated %s in %.2f s (%s\u00d7 real time, %s events)\n",
+              sim::to_string(r.simulated).c_str(), wall_s,
+              with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
+              with_commas(r.events_run).c_str());
   return kExitOk;
 }
 

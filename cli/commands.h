@@ -24,6 +24,14 @@ struct DemoArgs {
 };
 int run_demo(const DemoArgs& args);
 
+struct RunArgs {
+  std::string scenario;
+  std::optional<uint64_t> seed;
+  std::string trace;
+  std::string metrics;
+};
+int run_scenario(const RunArgs& args);
+
 int run_trace_info(const std::string& path);
 int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplete);
 

@@ -34,6 +34,16 @@ int main(int argc, char** argv) {
                    "Run on the wall clock at this many simulated seconds per second "
                    "(default: virtual time, as fast as possible)");
 
+  RunArgs run_args;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a scenario file: the simulated world (and, as they arrive, its pipeline).");
+  run->add_option("SCENARIO", run_args.scenario, "Scenario file (JSON, docs/scenario-format.md)")
+      ->required();
+  run->add_option("--seed", run_args.seed, "Root seed (default: the scenario's seed)");
+  run->add_option("--trace", run_args.trace, "Write the run's trace to this file");
+  run->add_option("--metrics", run_args.metrics,
+                  "Write per-interval metrics (server groups and clients) to this CSV file");
+
   CLI::App* trace = app.add_subcommand("trace", "Inspect a trace file.");
   trace->require_subcommand(1);
   std::string info_path;
@@ -56,6 +66,7 @@ int main(int argc, char** argv) {
   }
 
   if (demo->parsed()) return run_demo(demo_args);
+  if (run->parsed()) return run_scenario(run_args);
   if (info->parsed()) return run_trace_info(info_path);
   if (dump->parsed()) return run_trace_dump(dump_path, dump_limit, dump_incomplete);
   std::cerr << app.help();

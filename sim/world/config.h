@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/kernel/time.h"
@@ -90,6 +91,8 @@ struct LoadBalancerConfig {
   sim::Duration deregistration_delay = sim::Duration::seconds(300);
   // A request not answered within this time fails with a timeout (504).
   sim::Duration request_timeout = sim::Duration::seconds(60);
+  // Traffic split between the initial server groups (name, weight); empty: spread over targets.
+  std::vector<std::pair<std::string, double>> initial_weights;
 };
 
 // A security group rule set: which ports accept traffic. Empty means every port.

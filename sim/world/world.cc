@@ -74,6 +74,18 @@ void World::start() {
     DEPLOYSIM_CHECK(created.ok(), "initial server group: " +
                                       (created.ok() ? std::string() : created.error().message));
   }
+  for (uint32_t l = 0; l < lbs_.size(); ++l) {
+    std::vector<std::pair<ServerGroupId, double>> weights;
+    for (const auto& [name, weight] : lbs_[l].config.initial_weights) {
+      const std::optional<ServerGroupId> group = find_server_group(name);
+      DEPLOYSIM_CHECK(group.has_value(), "initial weight for unknown server group " + name);
+      weights.emplace_back(*group, weight);
+    }
+    if (!weights.empty()) {
+      const sim::Status set = set_weights(static_cast<LoadBalancerId>(l), weights);
+      DEPLOYSIM_CHECK(set.ok(), "initial weights: " + (set.ok() ? std::string() : set.error().message));
+    }
+  }
   for (uint32_t i = 0; i < sources_.size(); ++i) {
     sources_[i].max_rate = sources_[i].config.rate.max_rate();
     schedule_arrival(i);

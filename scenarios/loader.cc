@@ -1,0 +1,713 @@
+// Scenario files to world configuration: strict JSON parsing, then one pass over every field that
+// converts it and records each problem with its field path.
+#include "scenarios/loader.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "scenarios/scenario.pb.h"
+#include "sim/world/names.h"
+
+namespace deploysim::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = deploysim::scenario;
+using sim::Duration;
+using sim::TimePoint;
+
+std::string field(const std::string& base, const std::string& name) {
+  return base.empty() ? name : base + "." + name;
+}
+std::string item(const std::string& base, const std::string& name, size_t i) {
+  return field(base, name) + "[" + std::to_string(i) + "]";
+}
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+enum class Bound { kNonNegative, kPositive };
+
+// Converts one parsed scenario, collecting problems rather than stopping at the first.
+class Converter {
+ public:
+  Converter(const pb::Scenario& s, const fs::path& file) : s_(s), file_(file) {}
+
+  LoadedScenario convert() {
+    LoadedScenario out;
+    out.name = s_.name().empty() ? file_.stem().string() : s_.name();
+    out.seed = s_.seed();
+    if (const auto d = duration(s_.duration(), "duration", std::nullopt, Bound::kPositive)) {
+      out.duration = *d;
+    }
+    world::WorldConfig& w = out.world;
+    convert_world(w);
+    convert_versions(w);
+    convert_load_balancers(w);
+    convert_server_groups(w);
+    convert_weights(w);
+    convert_traffic(w);
+    convert_faults(w);
+    convert_api(w);
+    if (const auto d = duration(s_.metrics().interval(), "metrics.interval", Duration::seconds(10),
+                                Bound::kPositive)) {
+      w.metrics_interval = *d;
+    }
+    return out;
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  void problem(const std::string& path, const std::string& what) {
+    problems_.push_back(file_.string() + ": " + path + ": " + what);
+  }
+
+  // A duration field: empty takes `fallback` (an error when there is none).
+  std::optional<Duration> duration(const std::string& text, const std::string& path,
+                                   std::optional<Duration> fallback, Bound bound) {
+    if (text.empty()) {
+      if (!fallback) problem(path, "required; expected a duration such as \"90s\" or \"5m\"");
+      return fallback;
+    }
+    sim::Result<Duration> d = sim::parse_duration(text);
+    if (!d.ok()) {
+      problem(path, d.error().message);
+      return std::nullopt;
+    }
+    if (bound == Bound::kPositive && *d <= Duration::zero()) {
+      problem(path, "must be longer than zero, got " + in_quotes(text));
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  std::optional<TimePoint> time(const std::string& text, const std::string& path) {
+    const auto d = duration(text, path, std::nullopt, Bound::kNonNegative);
+    if (!d) return std::nullopt;
+    return TimePoint::start() + *d;
+  }
+
+  bool probability(double p, const std::string& path) {
+    if (!std::isfinite(p) || p < 0 || p > 1) {
+      problem(path, "must be a probability between 0 and 1, got " + std::to_string(p));
+      return false;
+    }
+    return true;
+  }
+
+  bool non_negative(double x, const std::string& path) {
+    if (!std::isfinite(x) || x < 0) {
+      problem(path, "must be a number >= 0, got " + std::to_string(x));
+      return false;
+    }
+    return true;
+  }
+
+  int at_least(const std::optional<int>& value, int fallback, int minimum, const std::string& path) {
+    if (!value) return fallback;
+    if (*value < minimum) {
+      problem(path, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(*value));
+      return fallback;
+    }
+    return *value;
+  }
+
+  int port(const std::optional<int>& value, const std::string& path) {
+    if (value && (*value < 1 || *value > 65535)) {
+      problem(path, "must be a port number between 1 and 65535, got " + std::to_string(*value));
+      return 7001;
+    }
+    return value.value_or(7001);
+  }
+
+  world::Distribution distribution(const pb::Distribution& d, const std::string& path,
+                                   Duration fallback) {
+    const auto us = [](Duration x) { return static_cast<double>(x.count_micros()); };
+    switch (d.kind_case()) {
+      case pb::Distribution::KIND_NOT_SET:
+        return world::Distribution::constant(fallback);
+      case pb::Distribution::kConstant:
+        if (auto v = duration(d.constant(), field(path, "constant"), std::nullopt, Bound::kNonNegative)) {
+          return world::Distribution::constant(*v);
+        }
+        break;
+      case pb::Distribution::kExponential:
+        if (auto v = duration(d.exponential(), field(path, "exponential"), std::nullopt, Bound::kPositive)) {
+          return world::Distribution::exponential(us(*v));
+        }
+        break;
+      case pb::Distribution::kUniform: {
+        const auto lo = duration(d.uniform().min(), field(path, "uniform.min"), std::nullopt, Bound::kNonNegative);
+        const auto hi = duration(d.uniform().max(), field(path, "uniform.max"), std::nullopt, Bound::kNonNegative);
+        if (lo && hi) {
+          if (*lo > *hi) {
+            problem(field(path, "uniform"), "min must not exceed max");
+            break;
+          }
+          return world::Distribution::uniform(us(*lo), us(*hi));
+        }
+        break;
+      }
+      case pb::Distribution::kNormal: {
+        const auto mean = duration(d.normal().mean(), field(path, "normal.mean"), std::nullopt, Bound::kNonNegative);
+        const auto sd = duration(d.normal().stddev(), field(path, "normal.stddev"), std::nullopt, Bound::kNonNegative);
+        if (mean && sd) return world::Distribution::normal(us(*mean), us(*sd));
+        break;
+      }
+      case pb::Distribution::kLognormal: {
+        const auto median = duration(d.lognormal().median(), field(path, "lognormal.median"), std::nullopt, Bound::kPositive);
+        const auto p99 = duration(d.lognormal().p99(), field(path, "lognormal.p99"), std::nullopt, Bound::kPositive);
+        if (median && p99) {
+          if (*p99 < *median) {
+            problem(field(path, "lognormal"), "p99 must be at least the median");
+            break;
+          }
+          return world::Distribution::lognormal(us(*median), us(*p99));
+        }
+        break;
+      }
+      case pb::Distribution::kEmpirical: {
+        std::vector<double> samples;
+        for (int i = 0; i < d.empirical().samples_size(); ++i) {
+          if (auto v = duration(d.empirical().samples(i), item(path, "empirical.samples", size_t(i)),
+                                std::nullopt, Bound::kNonNegative)) {
+            samples.push_back(us(*v));
+          }
+        }
+        if (d.empirical().samples_size() == 0) {
+          problem(field(path, "empirical.samples"), "needs at least one sample");
+          break;
+        }
+        sim::Result<world::Distribution> e = world::Distribution::empirical(samples);
+        if (e.ok()) return *e;
+        break;
+      }
+    }
+    return world::Distribution::constant(fallback);
+  }
+
+  void convert_world(world::WorldConfig& w) {
+    std::set<std::string> zones;
+    std::set<std::string> regions;
+    if (s_.world().regions_size() == 0) problem("world.regions", "needs at least one region");
+    for (int i = 0; i < s_.world().regions_size(); ++i) {
+      const pb::Region& r = s_.world().regions(i);
+      const std::string path = item("world", "regions", size_t(i));
+      if (r.name().empty()) problem(field(path, "name"), "required");
+      if (!regions.insert(r.name()).second) problem(field(path, "name"), "duplicate region " + in_quotes(r.name()));
+      if (r.zones_size() == 0) problem(field(path, "zones"), "needs at least one zone");
+      world::RegionConfig region{r.name(), {}};
+      for (int z = 0; z < r.zones_size(); ++z) {
+        if (!zones.insert(r.zones(z)).second) {
+          problem(item(path, "zones", size_t(z)), "duplicate zone " + in_quotes(r.zones(z)));
+        }
+        region.zones.push_back(r.zones(z));
+      }
+      w.regions.push_back(region);
+    }
+    if (auto d = duration(s_.world().launch_delay(), "world.launch_delay", Duration::seconds(5), Bound::kNonNegative)) {
+      w.launch_delay = *d;
+    }
+    if (auto d = duration(s_.world().replace_after(), "world.replace_after", Duration::seconds(60), Bound::kNonNegative)) {
+      w.replace_after = *d;
+    }
+  }
+
+  bool has_region(const world::WorldConfig& w, const std::string& name) const {
+    return std::any_of(w.regions.begin(), w.regions.end(), [&](const auto& r) { return r.name == name; });
+  }
+
+  void convert_versions(world::WorldConfig& w) {
+    if (s_.versions_size() == 0) problem("versions", "needs at least one version");
+    std::set<std::string> names;
+    for (int i = 0; i < s_.versions_size(); ++i) {
+      const pb::Version& v = s_.versions(i);
+      const std::string path = item("", "versions", size_t(i));
+      world::VersionProfile p;
+      p.name = v.name();
+      if (v.name().empty()) problem(field(path, "name"), "required");
+      if (!names.insert(v.name()).second) problem(field(path, "name"), "duplicate version " + in_quotes(v.name()));
+      p.bad = v.bad();
+      p.boot_time = distribution(v.boot_time(), field(path, "boot_time"), Duration::seconds(30));
+      p.service_time = distribution(v.service_time(), field(path, "service_time"), Duration::millis(50));
+      p.errors = error_model(v.errors(), field(path, "errors"));
+      if (!v.crash_mtbf().empty()) {
+        p.crash_mtbf = duration(v.crash_mtbf(), field(path, "crash_mtbf"), std::nullopt, Bound::kPositive);
+      }
+      p.health = health(v.health(), field(path, "health"));
+      p.workers = at_least(v.has_workers() ? std::optional<int>(v.workers()) : std::nullopt, 8, 1,
+                           field(path, "workers"));
+      p.queue_limit = at_least(v.has_queue_limit() ? std::optional<int>(v.queue_limit()) : std::nullopt,
+                               100, 0, field(path, "queue_limit"));
+      w.versions.push_back(std::move(p));
+    }
+  }
+
+  world::ErrorModel error_model(const pb::ErrorModel& e, const std::string& path) {
+    world::ErrorModel m;
+    m.probability = e.probability();
+    probability(e.probability(), field(path, "probability"));
+    switch (e.change_case()) {
+      case pb::ErrorModel::CHANGE_NOT_SET:
+        break;
+      case pb::ErrorModel::kStep:
+        m.kind = world::ErrorModel::Kind::kStep;
+        m.at = time(e.step().at(), field(path, "step.at")).value_or(TimePoint());
+        m.probability_after = e.step().probability();
+        probability(e.step().probability(), field(path, "step.probability"));
+        break;
+      case pb::ErrorModel::kRamp:
+        m.kind = world::ErrorModel::Kind::kRamp;
+        m.at = time(e.ramp().from(), field(path, "ramp.from")).value_or(TimePoint());
+        m.until = time(e.ramp().until(), field(path, "ramp.until")).value_or(TimePoint());
+        m.probability_after = e.ramp().probability();
+        probability(e.ramp().probability(), field(path, "ramp.probability"));
+        if (m.until <= m.at) problem(field(path, "ramp"), "until must be after from");
+        break;
+      case pb::ErrorModel::kLoad:
+        m.kind = world::ErrorModel::Kind::kLoad;
+        m.load_knee = e.load().knee();
+        m.per_request_above_knee = e.load().per_request_above();
+        if (e.load().knee() < 0) problem(field(path, "load.knee"), "must be >= 0");
+        probability(e.load().per_request_above(), field(path, "load.per_request_above"));
+        break;
+    }
+    return m;
+  }
+
+  world::HealthBehaviour health(const pb::Health& h, const std::string& path) {
+    world::HealthBehaviour b;
+    const std::string& kind = h.behaviour();
+    if (kind.empty() || kind == "ok") {
+      b.kind = world::HealthBehaviour::Kind::kOk;
+    } else if (kind == "failing") {
+      b.kind = world::HealthBehaviour::Kind::kFailing;
+    } else if (kind == "flapping") {
+      b.kind = world::HealthBehaviour::Kind::kFlapping;
+    } else if (kind == "failing_after") {
+      b.kind = world::HealthBehaviour::Kind::kFailingAfter;
+    } else {
+      problem(field(path, "behaviour"), "unknown behaviour " + in_quotes(kind) +
+                                            "; expected ok, failing, flapping or failing_after");
+    }
+    if (auto d = duration(h.period(), field(path, "period"), Duration::seconds(30), Bound::kPositive)) b.period = *d;
+    if (auto d = duration(h.after(), field(path, "after"), Duration::minutes(10), Bound::kNonNegative)) b.after = *d;
+    return b;
+  }
+
+  void convert_load_balancers(world::WorldConfig& w) {
+    std::set<std::string> names;
+    for (int i = 0; i < s_.world().load_balancers_size(); ++i) {
+      const pb::LoadBalancer& l = s_.world().load_balancers(i);
+      const std::string path = item("world", "load_balancers", size_t(i));
+      world::LoadBalancerConfig c;
+      c.name = l.name();
+      if (l.name().empty()) problem(field(path, "name"), "required");
+      if (!names.insert(l.name()).second) problem(field(path, "name"), "duplicate load balancer " + in_quotes(l.name()));
+      c.region = l.region();
+      if (!has_region(w, l.region())) {
+        problem(field(path, "region"), "unknown region " + in_quotes(l.region()) + "; it must be one of world.regions");
+      }
+      if (l.algorithm().empty() || l.algorithm() == "round_robin") {
+        c.algorithm = world::Algorithm::kRoundRobin;
+      } else if (l.algorithm() == "least_outstanding") {
+        c.algorithm = world::Algorithm::kLeastOutstanding;
+      } else if (l.algorithm() == "random") {
+        c.algorithm = world::Algorithm::kRandom;
+      } else {
+        problem(field(path, "algorithm"), "unknown algorithm " + in_quotes(l.algorithm()) +
+                                              "; expected round_robin, least_outstanding or random");
+      }
+      const pb::HealthCheck& h = l.health_check();
+      const std::string hp = field(path, "health_check");
+      if (auto d = duration(h.interval(), field(hp, "interval"), Duration::seconds(10), Bound::kPositive)) c.health_check.interval = *d;
+      if (auto d = duration(h.timeout(), field(hp, "timeout"), Duration::seconds(5), Bound::kPositive)) c.health_check.timeout = *d;
+      if (c.health_check.timeout >= c.health_check.interval) {
+        problem(field(hp, "timeout"), "must be shorter than the interval (" +
+                                          sim::to_string(c.health_check.interval) + ")");
+      }
+      c.health_check.healthy_threshold =
+          at_least(h.has_healthy_threshold() ? std::optional<int>(h.healthy_threshold()) : std::nullopt, 10, 1,
+                   field(hp, "healthy_threshold"));
+      c.health_check.unhealthy_threshold =
+          at_least(h.has_unhealthy_threshold() ? std::optional<int>(h.unhealthy_threshold()) : std::nullopt, 2, 1,
+                   field(hp, "unhealthy_threshold"));
+      c.health_check.port = port(h.has_port() ? std::optional<int>(h.port()) : std::nullopt, field(hp, "port"));
+      c.traffic_port = port(l.has_traffic_port() ? std::optional<int>(l.traffic_port()) : std::nullopt,
+                            field(path, "traffic_port"));
+      if (auto d = duration(l.deregistration_delay(), field(path, "deregistration_delay"), Duration::seconds(300), Bound::kNonNegative)) {
+        c.deregistration_delay = *d;
+      }
+      if (auto d = duration(l.request_timeout(), field(path, "request_timeout"), Duration::seconds(60), Bound::kPositive)) {
+        c.request_timeout = *d;
+      }
+      w.load_balancers.push_back(c);
+    }
+  }
+
+  void convert_server_groups(world::WorldConfig& w) {
+    // Names are computed as the world will: each cluster's groups take v000, v001, ... in order.
+    std::vector<std::string> clusters;
+    for (int i = 0; i < s_.server_groups_size(); ++i) {
+      const pb::ServerGroup& g = s_.server_groups(i);
+      const std::string path = item("", "server_groups", size_t(i));
+      world::ServerGroupConfig c;
+      c.application = g.application();
+      c.stack = g.stack();
+      c.detail = g.detail();
+      const world::Moniker moniker{c.application, c.stack, c.detail, std::nullopt};
+      if (sim::Status s = world::validate_moniker(moniker); !s.ok()) problem(field(path, "application"), s.error().message);
+      c.region = g.region();
+      const auto region = std::find_if(w.regions.begin(), w.regions.end(),
+                                       [&](const auto& r) { return r.name == g.region(); });
+      if (region == w.regions.end()) {
+        problem(field(path, "region"), "unknown region " + in_quotes(g.region()) + "; it must be one of world.regions");
+      }
+      for (int z = 0; z < g.zones_size(); ++z) {
+        c.zones.push_back(g.zones(z));
+        if (region != w.regions.end() &&
+            std::find(region->zones.begin(), region->zones.end(), g.zones(z)) == region->zones.end()) {
+          problem(item(path, "zones", size_t(z)), "zone " + in_quotes(g.zones(z)) + " is not in region " + in_quotes(g.region()));
+        }
+      }
+      c.version = g.version();
+      const bool known = std::any_of(w.versions.begin(), w.versions.end(),
+                                     [&](const auto& v) { return v.name == g.version(); });
+      if (!known) problem(field(path, "version"), "unknown version " + in_quotes(g.version()) + "; it must be one of versions[].name");
+      const pb::Capacity& cap = g.capacity();
+      c.capacity = {cap.min(), cap.desired(), cap.max()};
+      if (cap.min() < 0 || cap.min() > cap.desired() || cap.desired() > cap.max()) {
+        problem(field(path, "capacity"), "must satisfy 0 <= min <= desired <= max, got min " +
+                                             std::to_string(cap.min()) + ", desired " + std::to_string(cap.desired()) +
+                                             ", max " + std::to_string(cap.max()));
+      }
+      c.enabled = g.has_enabled() ? g.enabled() : true;
+      for (int l = 0; l < g.load_balancers_size(); ++l) {
+        const std::string& name = g.load_balancers(l);
+        c.load_balancers.push_back(name);
+        const auto lb = std::find_if(w.load_balancers.begin(), w.load_balancers.end(),
+                                     [&](const auto& x) { return x.name == name; });
+        if (lb == w.load_balancers.end()) {
+          problem(item(path, "load_balancers", size_t(l)), "unknown load balancer " + in_quotes(name));
+        } else if (lb->region != g.region()) {
+          problem(item(path, "load_balancers", size_t(l)), "load balancer " + in_quotes(name) + " is in region " +
+                                                                in_quotes(lb->region) + ", not " + in_quotes(g.region()));
+        }
+      }
+      for (int p = 0; p < g.security_group().allowed_ports_size(); ++p) {
+        const int port_number = g.security_group().allowed_ports(p);
+        if (port_number < 1 || port_number > 65535) {
+          problem(item(path, "security_group.allowed_ports", size_t(p)), "must be a port number between 1 and 65535");
+        }
+        c.security.allowed_ports.push_back(port_number);
+      }
+      c.start_running = true;
+      const std::string cluster = moniker.cluster() + "@" + g.region();
+      const int sequence = static_cast<int>(std::count(clusters.begin(), clusters.end(), cluster));
+      clusters.push_back(cluster);
+      initial_names_.push_back({world::Moniker{c.application, c.stack, c.detail, sequence}.server_group(), c.load_balancers});
+      w.server_groups.push_back(c);
+    }
+  }
+
+  void convert_weights(world::WorldConfig& w) {
+    for (int i = 0; i < s_.world().load_balancers_size() && i < int(w.load_balancers.size()); ++i) {
+      const pb::LoadBalancer& l = s_.world().load_balancers(i);
+      if (l.weights_size() == 0) continue;
+      const std::string path = item("world", "load_balancers", size_t(i)) + ".weights";
+      double sum = 0;
+      for (int k = 0; k < l.weights_size(); ++k) {
+        const pb::Weight& weight = l.weights(k);
+        const std::string wp = path + "[" + std::to_string(k) + "]";
+        non_negative(weight.percent(), wp + ".percent");
+        sum += weight.percent();
+        const auto initial = std::find_if(initial_names_.begin(), initial_names_.end(),
+                                          [&](const auto& n) { return n.first == weight.server_group(); });
+        if (initial == initial_names_.end()) {
+          problem(wp + ".server_group", "unknown server group " + in_quotes(weight.server_group()) +
+                                            "; weights name initial server groups (e.g. app-stack-v000)");
+        } else if (std::find(initial->second.begin(), initial->second.end(), l.name()) == initial->second.end()) {
+          problem(wp + ".server_group", "server group " + in_quotes(weight.server_group()) + " is not behind " + in_quotes(l.name()));
+        }
+        w.load_balancers[size_t(i)].initial_weights.emplace_back(weight.server_group(), weight.percent());
+      }
+      if (std::fabs(sum - 100) > 1e-6) problem(path, "percents must sum to 100, got " + std::to_string(sum));
+    }
+  }
+
+  void convert_traffic(world::WorldConfig& w) {
+    for (int i = 0; i < s_.traffic_size(); ++i) {
+      const pb::TrafficSource& t = s_.traffic(i);
+      const std::string path = item("", "traffic", size_t(i));
+      world::TrafficSourceConfig c;
+      c.name = t.name().empty() ? (i == 0 ? "users" : "users-" + std::to_string(i)) : t.name();
+      c.load_balancer = t.load_balancer();
+      if (std::none_of(w.load_balancers.begin(), w.load_balancers.end(),
+                       [&](const auto& l) { return l.name == t.load_balancer(); })) {
+        problem(field(path, "load_balancer"), "unknown load balancer " + in_quotes(t.load_balancer()));
+      }
+      switch (t.rate_case()) {
+        case pb::TrafficSource::RATE_NOT_SET:
+          problem(path, "needs a rate: one of constant, steps, diurnal or csv");
+          break;
+        case pb::TrafficSource::kConstant:
+          c.rate.kind = world::RateProfile::Kind::kConstant;
+          c.rate.base = t.constant();
+          non_negative(t.constant(), field(path, "constant"));
+          break;
+        case pb::TrafficSource::kSteps:
+          c.rate.kind = world::RateProfile::Kind::kSteps;
+          c.rate.base = t.steps().initial();
+          non_negative(t.steps().initial(), field(path, "steps.initial"));
+          for (int k = 0; k < t.steps().steps_size(); ++k) {
+            const std::string sp = item(path, "steps.steps", size_t(k));
+            const auto at = time(t.steps().steps(k).at(), field(sp, "at"));
+            non_negative(t.steps().steps(k).rate(), field(sp, "rate"));
+            if (at) {
+              if (!c.rate.points.empty() && *at < c.rate.points.back().at) problem(field(sp, "at"), "steps must be in time order");
+              c.rate.points.push_back({*at, t.steps().steps(k).rate()});
+            }
+          }
+          break;
+        case pb::TrafficSource::kDiurnal:
+          c.rate.kind = world::RateProfile::Kind::kDiurnal;
+          c.rate.base = t.diurnal().mean();
+          c.rate.amplitude = t.diurnal().amplitude();
+          non_negative(t.diurnal().mean(), field(path, "diurnal.mean"));
+          non_negative(t.diurnal().amplitude(), field(path, "diurnal.amplitude"));
+          if (auto d = duration(t.diurnal().period(), field(path, "diurnal.period"), Duration::hours(24), Bound::kPositive)) c.rate.period = *d;
+          if (auto d = duration(t.diurnal().phase(), field(path, "diurnal.phase"), Duration::zero(), Bound::kNonNegative)) c.rate.phase = *d;
+          break;
+        case pb::TrafficSource::kCsv:
+          c.rate.kind = world::RateProfile::Kind::kSeries;
+          c.rate.points = read_csv(t.csv(), field(path, "csv"));
+          break;
+      }
+      for (int k = 0; k < t.spikes_size(); ++k) {
+        const std::string sp = item(path, "spikes", size_t(k));
+        const pb::Spike& spike = t.spikes(k);
+        world::RateProfile::Spike out;
+        out.at = time(spike.at(), field(sp, "at")).value_or(TimePoint());
+        out.duration = duration(spike.duration(), field(sp, "duration"), std::nullopt, Bound::kPositive).value_or(Duration());
+        out.multiplier = spike.multiplier();
+        non_negative(spike.multiplier(), field(sp, "multiplier"));
+        c.rate.spikes.push_back(out);
+      }
+      if (t.retries().max() < 0) problem(field(path, "retries.max"), "must be >= 0");
+      c.max_retries = std::max(0, t.retries().max());
+      if (auto d = duration(t.retries().backoff(), field(path, "retries.backoff"), Duration::millis(100), Bound::kNonNegative)) {
+        c.retry_backoff = *d;
+      }
+      w.traffic.push_back(c);
+    }
+  }
+
+  // A "time,rate" file: time as a duration ("90s") or plain seconds, rate per second. A first line
+  // that does not parse is taken as a header.
+  std::vector<world::RateProfile::Point> read_csv(const std::string& name, const std::string& path) {
+    std::vector<world::RateProfile::Point> points;
+    if (name.empty()) {
+      problem(path, "required: the path of a time,rate file");
+      return points;
+    }
+    const fs::path csv = fs::path(name).is_absolute() ? fs::path(name) : file_.parent_path() / name;
+    std::ifstream in(csv);
+    if (!in) {
+      problem(path, "cannot read rate file " + csv.string());
+      return points;
+    }
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      const size_t comma = line.find(',');
+      const std::string where = csv.string() + ":" + std::to_string(number);
+      std::optional<Duration> at;
+      std::optional<double> rate;
+      if (comma != std::string::npos) {
+        const std::string t = line.substr(0, comma);
+        const std::string r = line.substr(comma + 1);
+        if (sim::Result<Duration> d = sim::parse_duration(t); d.ok()) {
+          at = *d;
+        } else {
+          char* end = nullptr;
+          const double seconds = std::strtod(t.c_str(), &end);
+          if (end != t.c_str() && *end == '\0' && seconds >= 0 && std::isfinite(seconds)) {
+            at = Duration::micros(static_cast<int64_t>(seconds * 1e6 + 0.5));
+          }
+        }
+        char* end = nullptr;
+        const double value = std::strtod(r.c_str(), &end);
+        if (end != r.c_str() && std::isfinite(value) && value >= 0) rate = value;
+      }
+      if (!at || !rate) {
+        if (points.empty() && number == 1) continue;  // a header
+        problem(path, where + ": expected \"time,rate\" (time like 90s or seconds, rate >= 0), got " + in_quotes(line));
+        continue;
+      }
+      if (!points.empty() && TimePoint::start() + *at < points.back().at) {
+        problem(path, where + ": times must not go backwards");
+        continue;
+      }
+      points.push_back({TimePoint::start() + *at, *rate});
+    }
+    if (points.empty()) problem(path, "rate file " + csv.string() + " has no time,rate rows");
+    return points;
+  }
+
+  void convert_faults(world::WorldConfig& w) {
+    for (int i = 0; i < s_.faults_size(); ++i) {
+      const pb::Fault& f = s_.faults(i);
+      const std::string path = item("", "faults", size_t(i));
+      world::FaultConfig c;
+      using K = world::FaultConfig::Kind;
+      static const std::vector<std::pair<std::string, K>> kKinds = {
+          {"crash", K::kCrash}, {"zone_outage", K::kZoneOutage}, {"health_flapping", K::kHealthFlapping},
+          {"slow_boot", K::kSlowBoot}, {"api_errors", K::kApiErrors}, {"metric_gap", K::kMetricGap},
+          {"version_change", K::kVersionChange}};
+      const auto kind = std::find_if(kKinds.begin(), kKinds.end(), [&](const auto& k) { return k.first == f.kind(); });
+      if (kind == kKinds.end()) {
+        problem(field(path, "kind"), "unknown fault " + in_quotes(f.kind()) +
+                                         "; expected crash, zone_outage, health_flapping, slow_boot, api_errors, "
+                                         "metric_gap or version_change");
+        continue;
+      }
+      c.kind = kind->second;
+      non_negative(f.rate_per_hour(), field(path, "rate_per_hour"));
+      c.rate_per_hour = f.rate_per_hour();
+      if (f.rate_per_hour() <= 0) {
+        c.at = time(f.at(), field(path, "at")).value_or(TimePoint());
+      } else if (!f.at().empty()) {
+        problem(field(path, "at"), "give either at or rate_per_hour, not both");
+      }
+      c.server_group = f.server_group();
+      c.zone = f.zone();
+      c.version = f.version();
+      c.count = f.count();
+      c.percent = f.percent();
+      c.factor = f.factor();
+      c.probability = f.probability();
+      const bool lasts = c.kind != K::kCrash && c.kind != K::kVersionChange;
+      if (lasts) {
+        const Duration fallback = c.kind == K::kSlowBoot || c.kind == K::kHealthFlapping ? Duration::zero() : Duration();
+        const bool required = c.kind == K::kZoneOutage || c.kind == K::kApiErrors || c.kind == K::kMetricGap;
+        c.duration = duration(f.duration(), field(path, "duration"),
+                              required ? std::nullopt : std::optional<Duration>(fallback),
+                              required ? Bound::kPositive : Bound::kNonNegative)
+                         .value_or(Duration());
+      }
+      if (auto d = duration(f.period(), field(path, "period"), Duration::seconds(20), Bound::kPositive)) c.period = *d;
+      const auto need_group = [&] {
+        if (f.server_group().empty()) problem(field(path, "server_group"), "required for a " + f.kind() + " fault");
+      };
+      switch (c.kind) {
+        case K::kCrash:
+          need_group();
+          if (f.count() < 0) problem(field(path, "count"), "must be >= 0");
+          if (f.percent() < 0 || f.percent() > 100) problem(field(path, "percent"), "must be between 0 and 100");
+          if (f.count() <= 0 && f.percent() <= 0) problem(path, "a crash needs count > 0 or percent > 0");
+          break;
+        case K::kZoneOutage: {
+          bool known = false;
+          for (const auto& r : w.regions) known = known || std::count(r.zones.begin(), r.zones.end(), f.zone()) > 0;
+          if (!known) problem(field(path, "zone"), "unknown zone " + in_quotes(f.zone()));
+          break;
+        }
+        case K::kHealthFlapping:
+          need_group();
+          break;
+        case K::kSlowBoot:
+          need_group();
+          if (!(f.factor() >= 1)) problem(field(path, "factor"), "must be at least 1 (a boot time multiplier)");
+          break;
+        case K::kApiErrors:
+          probability(f.probability(), field(path, "probability"));
+          break;
+        case K::kMetricGap:
+          break;
+        case K::kVersionChange:
+          if (std::none_of(w.versions.begin(), w.versions.end(), [&](const auto& v) { return v.name == f.version(); })) {
+            problem(field(path, "version"), "unknown version " + in_quotes(f.version()));
+          }
+          if (f.has_error_probability()) {
+            probability(f.error_probability(), field(path, "error_probability"));
+            c.error_probability = f.error_probability();
+          }
+          if (f.has_service_time()) {
+            c.service_time = distribution(f.service_time(), field(path, "service_time"), Duration::millis(50));
+          }
+          if (!f.has_error_probability() && !f.has_service_time()) {
+            problem(path, "a version_change needs error_probability or service_time");
+          }
+          break;
+      }
+      w.faults.push_back(c);
+    }
+  }
+
+  void convert_api(world::WorldConfig& w) {
+    const pb::CloudApi& a = s_.api();
+    w.api.latency = distribution(a.latency(), "api.latency", Duration::millis(200));
+    probability(a.failure_probability(), "api.failure_probability");
+    w.api.failure_probability = a.failure_probability();
+    non_negative(a.rate_limit_per_s(), "api.rate_limit_per_s");
+    w.api.rate_limit_per_s = a.rate_limit_per_s();
+    w.api.burst = at_least(a.has_burst() ? std::optional<int>(a.burst()) : std::nullopt, 10, 1, "api.burst");
+    if (auto d = duration(a.read_lag(), "api.read_lag", Duration::zero(), Bound::kNonNegative)) w.api.read_lag = *d;
+  }
+
+  const pb::Scenario& s_;
+  const fs::path& file_;
+  std::vector<std::string> problems_;
+  // The names the initial server groups will get, with their load balancers.
+  std::vector<std::pair<std::string, std::vector<std::string>>> initial_names_;
+};
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+}  // namespace
+
+sim::Result<LoadedScenario> parse_scenario(const std::string& text, const fs::path& path) {
+  const std::string file = path.string();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return sim::invalid_argument(file + ": the file is empty; expected a JSON scenario object");
+  }
+  pb::Scenario message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(text, &message, options);
+  if (!status.ok()) {
+    return sim::invalid_argument(file + ": " + std::string(status.message()) +
+                                 " (field names are listed in docs/scenario-format.md)");
+  }
+  Converter converter(message, path);
+  LoadedScenario loaded = converter.convert();
+  if (!converter.problems().empty()) return sim::invalid_argument(join(converter.problems()));
+  loaded.path = path;
+  loaded.text = text;
+  return loaded;
+}
+
+sim::Result<LoadedScenario> load_scenario(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return sim::io_error(path.string() + ": is a directory, not a scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return sim::io_error("cannot read scenario file " + path.string() + ": " + std::strerror(errno));
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return parse_scenario(text, path);
+}
+
+}  // namespace deploysim::scenarios

@@ -1,0 +1,34 @@
+// Loading scenario files: JSON through protobuf's JSON mapping (scenarios/scenario.proto), then
+// every rule that spans fields, then translation into the world's configuration. Every problem is
+// reported at once, each with the file, the field path and what was expected, so a user fixes a
+// file in one pass.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "sim/kernel/result.h"
+#include "sim/kernel/time.h"
+#include "sim/world/config.h"
+
+namespace deploysim::scenarios {
+
+struct LoadedScenario {
+  std::filesystem::path path;
+  std::string name;       // the file's "name", or its file name without extension
+  std::string text;       // the file exactly as read (stored in traces for replay)
+  uint64_t seed = 0;
+  sim::Duration duration;
+  world::WorldConfig world;
+};
+
+// Reads and validates a scenario file. Errors (kInvalidArgument, or kIo when the file cannot be
+// read): the message holds one line per problem, "<file>: <field path>: <what is wrong>".
+sim::Result<LoadedScenario> load_scenario(const std::filesystem::path& path);
+
+// The same, from text already in memory; `path` names it in messages and anchors relative paths
+// (CSV rate files).
+sim::Result<LoadedScenario> parse_scenario(const std::string& text, const std::filesystem::path& path);
+
+}  // namespace deploysim::scenarios

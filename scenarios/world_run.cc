@@ -1,0 +1,149 @@
+// Building, running and summarising a world scenario, and writing its outputs atomically.
+#include "scenarios/world_run.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "sim/kernel/event_loop.h"
+#include "sim/kernel/trace.h"
+#include "sim/world/world.h"
+
+namespace deploysim::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One CSV row per scope and interval: server groups (server side) and traffic sources (client).
+void write_metrics_rows(std::ostream& out, const char* kind, const std::string& scope,
+                        const world::MetricSeries& series, size_t intervals) {
+  const double seconds = series.interval().to_seconds();
+  static const world::IntervalStats kEmpty;
+  for (size_t i = 0; i < intervals; ++i) {
+    const world::IntervalStats& s = i < series.interval_count() ? series.at_interval(i) : kEmpty;
+    char row[512];
+    const uint64_t requests = s.requests();
+    std::snprintf(row, sizeof(row), "%.3f,%s,%s,%" PRIu64 ",%" PRIu64 ",%.6f,%.3f,%.3f,%.3f,%.3f,%d",
+                  static_cast<double>(i) * seconds, kind, scope.c_str(), requests, s.errors(),
+                  requests ? double(s.errors()) / double(requests) : 0.0, double(requests) / seconds,
+                  s.latency.quantile(0.5).to_seconds() * 1e3, s.latency.quantile(0.9).to_seconds() * 1e3,
+                  s.latency.quantile(0.99).to_seconds() * 1e3, series.has_data(i) ? 0 : 1);
+    out << row;
+    for (size_t o = 0; o < s.outcomes.size(); ++o) out << ',' << s.outcomes[o];
+    out << '\n';
+  }
+}
+
+sim::Status write_metrics_csv(const fs::path& path, const world::World& w, sim::Duration simulated) {
+  fs::path partial = path;
+  partial += ".partial";
+  std::ofstream out(partial, std::ios::trunc);
+  if (!out) return sim::io_error("cannot create metrics file " + partial.string() + ": " + std::strerror(errno));
+  out << "time_s,scope_kind,scope,requests,errors,error_rate,request_rate,latency_p50_ms,"
+         "latency_p90_ms,latency_p99_ms,gap";
+  for (int o = 0; o < world::kOutcomeCount; ++o) out << ',' << world::outcome_name(static_cast<world::Outcome>(o));
+  out << '\n';
+  const auto intervals = static_cast<size_t>(simulated / w.config().metrics_interval);
+  for (size_t g = 0; g < w.server_group_count(); ++g) {
+    const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
+    write_metrics_rows(out, "server_group", group.name, group.metrics, intervals);
+  }
+  for (size_t s = 0; s < w.traffic_source_count(); ++s) {
+    write_metrics_rows(out, "client", w.traffic_source(s).config.name, w.traffic_source(s).client, intervals);
+  }
+  out.flush();
+  const bool ok = static_cast<bool>(out);
+  out.close();
+  std::error_code ec;
+  if (!ok) {
+    fs::remove(partial, ec);
+    return sim::io_error("writing metrics file " + partial.string() + " failed");
+  }
+  fs::rename(partial, path, ec);
+  if (ec) return sim::io_error("cannot move " + partial.string() + " to " + path.string() + ": " + ec.message());
+  return sim::Status();
+}
+
+WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration simulated) {
+  WorldRunSummary summary;
+  summary.seed = seed;
+  summary.simulated = simulated;
+  for (size_t g = 0; g < w.server_group_count(); ++g) {
+    const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
+    ServerGroupSummary s;
+    s.name = group.name;
+    s.version = w.version(group.version).name;
+    s.server = group.metrics.total();
+    int counts[5] = {};
+    for (world::InstanceId i : group.instances) ++counts[static_cast<int>(w.instance(i).state)];
+    for (int k = 0; k < 5; ++k) {
+      if (counts[k] > 0) s.instances_by_state.emplace_back(world::state_name(static_cast<world::InstanceState>(k)), counts[k]);
+    }
+    summary.server_groups.push_back(std::move(s));
+  }
+  for (size_t t = 0; t < w.traffic_source_count(); ++t) {
+    summary.clients.emplace_back(w.traffic_source(t).config.name, w.traffic_source(t).client.total());
+  }
+  summary.user_requests = w.totals().user_requests;
+  summary.health_transitions = w.totals().health_transitions;
+  summary.crashes = w.totals().crashes;
+  return summary;
+}
+
+}  // namespace
+
+sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  std::unique_ptr<sim::TraceWriter> trace;
+  if (options.trace_path.empty()) {
+    trace = std::make_unique<sim::TraceWriter>();
+  } else {
+    trace::Header header;
+    header.set_build_id(DEPLOYSIM_BUILD_ID);
+    header.set_seed(seed);
+    header.set_scenario_name(scenario.name);
+    header.set_scenario_text(scenario.text);
+    sim::Result<std::unique_ptr<sim::TraceWriter>> created = sim::TraceWriter::create(options.trace_path, header);
+    if (!created.ok()) return created.error();
+    trace = std::move(*created);
+  }
+  // Check the metrics path before running, so a typo does not cost a whole run.
+  if (!options.metrics_path.empty()) {
+    fs::path probe = options.metrics_path;
+    probe += ".partial";
+    std::ofstream test(probe, std::ios::trunc);
+    if (!test) return sim::io_error("cannot create metrics file " + probe.string() + ": " + std::strerror(errno));
+    test.close();
+    std::error_code ec;
+    fs::remove(probe, ec);
+  }
+
+  sim::EventLoop loop;
+  world::World w(scenario.world, loop, seed, trace.get());
+  w.start();
+  const sim::TimePoint end = sim::TimePoint::start() + scenario.duration;
+  for (sim::TimePoint t = sim::TimePoint::start(); t < end;) {
+    t = std::min(end, t + options.progress_every);
+    loop.run_until(t);
+    if (options.on_progress) options.on_progress(t);
+  }
+
+  WorldRunSummary summary = summarise(w, seed, scenario.duration);
+  summary.events_run = loop.events_run();
+  if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();
+  summary.trace_events = trace->event_count();
+  summary.trace_hash = trace->hash();
+  if (!options.metrics_path.empty()) {
+    if (sim::Status written = write_metrics_csv(options.metrics_path, w, scenario.duration); !written.ok()) {
+      std::error_code ec;
+      if (!options.trace_path.empty()) fs::remove(options.trace_path, ec);  // all outputs or none
+      return written.error();
+    }
+  }
+  return summary;
+}
+
+}  // namespace deploysim::scenarios

@@ -1,0 +1,52 @@
+// Running a world scenario (no pipeline yet): build the world from a loaded scenario, run it for
+// its duration on the virtual clock, and summarise what happened. Outputs (trace, metrics CSV) are
+// written through "<path>.partial" and renamed when complete, so an error leaves nothing that
+// could pass for a finished output.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenarios/loader.h"
+#include "sim/kernel/result.h"
+#include "sim/world/metrics.h"
+
+namespace deploysim::scenarios {
+
+struct WorldRunOptions {
+  std::optional<uint64_t> seed;          // overrides the scenario's seed
+  std::filesystem::path trace_path;      // none when empty
+  std::filesystem::path metrics_path;    // per-interval CSV; none when empty
+  // Called every simulated `progress_every` with the time reached (for progress displays).
+  std::function<void(sim::TimePoint)> on_progress;
+  sim::Duration progress_every = sim::Duration::minutes(5);
+};
+
+struct ServerGroupSummary {
+  std::string name;
+  std::string version;
+  world::IntervalStats server;  // whole run, server side
+  std::vector<std::pair<std::string, int>> instances_by_state;  // state name, count (non-zero)
+};
+
+struct WorldRunSummary {
+  uint64_t seed = 0;
+  sim::Duration simulated;
+  std::vector<ServerGroupSummary> server_groups;
+  std::vector<std::pair<std::string, world::IntervalStats>> clients;  // per traffic source
+  uint64_t user_requests = 0;
+  uint64_t health_transitions = 0;
+  uint64_t crashes = 0;
+  uint64_t events_run = 0;
+  uint64_t trace_events = 0;
+  uint64_t trace_hash = 0;
+};
+
+// Runs `scenario`. Errors: an output that cannot be written (nothing is left behind).
+sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options);
+
+}  // namespace deploysim::scenarios
