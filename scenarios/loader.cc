@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "scenarios/json_syntax.h"
 #include "scenarios/scenario.pb.h"
 #include "sim/world/names.h"
 
@@ -672,6 +673,44 @@ class Converter {
   std::vector<std::pair<std::string, std::vector<std::string>>> initial_names_;
 };
 
+// Protobuf's JSON errors, reworded: "(versions[0]) workerz: Cannot find field." becomes
+// "versions[0].workerz: unknown field", "(seed): invalid value -1 for type TYPE_UINT64" becomes
+// "seed: invalid value -1: expected a whole number >= 0".
+std::string describe_protobuf_error(const std::string& message) {
+  std::string path;
+  std::string rest = message;
+  if (!rest.empty() && rest[0] == '(') {
+    const size_t close = rest.find(')');
+    if (close != std::string::npos) {
+      path = rest.substr(1, close - 1);
+      rest = rest.substr(close + 1);
+      while (!rest.empty() && (rest[0] == ' ' || rest[0] == ':')) rest.erase(0, 1);
+    }
+  }
+  const std::string not_found = ": Cannot find field.";
+  if (const size_t at = rest.find(not_found); at != std::string::npos) {
+    const std::string key = rest.substr(0, at);
+    return field(path, key) + ": unknown field " + in_quotes(key) +
+           " (the fields of each object are listed in docs/scenario-format.md)";
+  }
+  static const std::vector<std::pair<std::string, std::string>> kTypes = {
+      {"TYPE_UINT64", "a whole number >= 0"}, {"TYPE_UINT32", "a whole number >= 0"},
+      {"TYPE_INT32", "a whole number"},       {"TYPE_INT64", "a whole number"},
+      {"TYPE_DOUBLE", "a number"},            {"TYPE_FLOAT", "a number"},
+      {"TYPE_STRING", "a string"},            {"TYPE_BOOL", "true or false"}};
+  for (const auto& [type, words] : kTypes) {
+    const std::string suffix = " for type " + type;
+    if (const size_t at = rest.find(suffix); at != std::string::npos) {
+      return (path.empty() ? "" : path + ": ") + rest.substr(0, at) + ": expected " + words;
+    }
+  }
+  if (rest.find("Root element must be a message") != std::string::npos) {
+    return "the file must hold one JSON object (a scenario), not an array or a value";
+  }
+  if (const size_t newline = rest.find('\n'); newline != std::string::npos) rest = rest.substr(0, newline);
+  return (path.empty() ? "" : path + ": ") + rest;
+}
+
 std::string join(const std::vector<std::string>& lines) {
   std::string out;
   for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
@@ -685,13 +724,15 @@ sim::Result<LoadedScenario> parse_scenario(const std::string& text, const fs::pa
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return sim::invalid_argument(file + ": the file is empty; expected a JSON scenario object");
   }
+  if (const std::optional<std::string> syntax = json_syntax_error(text)) {
+    return sim::invalid_argument(file + ": not valid JSON: " + *syntax);
+  }
   pb::Scenario message;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(text, &message, options);
   if (!status.ok()) {
-    return sim::invalid_argument(file + ": " + std::string(status.message()) +
-                                 " (field names are listed in docs/scenario-format.md)");
+    return sim::invalid_argument(file + ": " + describe_protobuf_error(std::string(status.message())));
   }
   Converter converter(message, path);
   LoadedScenario loaded = converter.convert();

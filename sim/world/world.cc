@@ -297,12 +297,12 @@ sim::Status World::set_weights(LoadBalancerId id,
                                const std::vector<std::pair<ServerGroupId, double>>& weights) {
   if (index_of(id) >= lbs_.size()) return sim::invalid_argument("no such load balancer");
   LoadBalancer& lb = lbs_[index_of(id)];
-  for (const auto& [group, weight] : weights) {
-    if (!std::isfinite(weight) || weight < 0) {
+  for (const std::pair<ServerGroupId, double>& entry : weights) {
+    if (!std::isfinite(entry.second) || entry.second < 0) {
       return sim::invalid_argument("weights must be finite and >= 0");
     }
     const bool behind = std::any_of(lb.groups.begin(), lb.groups.end(),
-                                    [&](const LbGroup& g) { return g.group == group; });
+                                    [&](const LbGroup& g) { return g.group == entry.first; });
     if (!behind) {
       return sim::invalid_argument("server group is not behind load balancer " + lb.config.name);
     }

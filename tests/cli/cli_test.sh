@@ -69,6 +69,34 @@ grep -q "absent.trace" <<<"$err" || fail "a missing file is not named: $err"
 run 1 demo --duration 5m --warmup 1m --trace "$work/no-such-dir/run.trace"
 grep -q "no-such-dir" <<<"$err" || fail "unwritable trace path not named: $err"
 
+# deploysim run: bad scenarios exit 2, print the problem, and leave no output files behind.
+library=$(dirname "$0")/../../scenarios/library
+printf '{"name": "x", "duration": "5 minutes"}' >"$work/bad.json"
+run 2 run "$work/bad.json" --trace "$work/bad.trace" --metrics "$work/bad.csv"
+grep -q 'bad.json: duration: invalid duration "5 minutes"' <<<"$err" || fail "bad duration message: $err"
+[[ ! -e "$work/bad.trace" && ! -e "$work/bad.trace.partial" && ! -e "$work/bad.csv" ]] ||
+  fail "a failed run left output files behind"
+: >"$work/empty.json"
+run 2 run "$work/empty.json"
+grep -q "empty" <<<"$err" || fail "empty scenario: $err"
+run 2 run "$work/absent.json"
+grep -q "absent.json" <<<"$err" || fail "missing scenario not named: $err"
+
+# A good run prints the seed first, a summary and the speed; its outputs are complete.
+run 0 run "$library/crash-detection.json" --seed 5 --trace "$work/w.trace" --metrics "$work/w.csv"
+[[ $(head -n 1 <<<"$out") == "seed 5" ]] || fail "the seed is not printed first: $(head -n 2 <<<"$out")"
+grep -q "shop-prod-v000" <<<"$out" || fail "no server group row: $out"
+grep -q "refused" <<<"$out" || fail "the crash's refused requests are not shown: $out"
+grep -qE "^simulated 30m in [0-9.]+ s \([0-9,]+. real time" <<<"$out" || fail "no speed line: $out"
+head -n 1 "$work/w.csv" | grep -q "^time_s,scope_kind,scope,requests,errors" || fail "metrics CSV header"
+[[ $(grep -c ",client,shoppers," "$work/w.csv") -eq 180 ]] || fail "expected 180 client intervals in the CSV"
+run 0 trace info "$work/w.trace"
+grep -q "seed       5" <<<"$out" || fail "trace header seed: $out"
+run 0 run "$library/crash-detection.json" --seed 5
+first=$(grep -o "fingerprint [0-9a-f]*" <<<"$out")
+run 0 run "$library/crash-detection.json" --seed 5
+[[ "$(grep -o "fingerprint [0-9a-f]*" <<<"$out")" == "$first" ]] || fail "same seed, different fingerprint"
+
 if [[ $failures -eq 0 ]]; then
   echo "cli_test: all checks passed"
 fi
