@@ -24,6 +24,34 @@ uint32_t EventQueue::acquire() {
   return chunk;
 }
 
+void EventQueue::rewind(uint64_t time) {
+  // Buckets above the highest digit where `time` and last_ differ hold the same entries relative to
+  // either key (the two agree on every digit above it). Everything at or below it, and the current
+  // list, is collected list by list (equal keys share a list, so their order survives) and
+  // re-appended relative to the new reference.
+  const unsigned top_level = static_cast<unsigned>(63 - std::countl_zero(time ^ last_)) / kDigitBits;
+  scratch_.clear();
+  const auto collect = [&](unsigned list) {
+    List& l = lists_[list];
+    uint32_t read = l.read;
+    for (uint32_t c = l.head; c != kNone;) {
+      const uint32_t next = chunks_[c].next;
+      for (uint32_t i = read; i < chunks_[c].count; ++i) scratch_.push_back(chunks_[c].entries[i]);
+      release(c);
+      c = next;
+      read = 0;
+    }
+    l = List{};
+    if (list != kCurrent) clear_occupied(list);
+  };
+  collect(kCurrent);
+  for (unsigned b = 0; b < (top_level + 1) * kDigits; ++b) {
+    if (lists_[b].head != kNone) collect(b);
+  }
+  last_ = time;
+  for (const QueueEntry& e : scratch_) append(bucket_of(e.time), e);  // all > time
+}
+
 void EventQueue::refill_current() {
   unsigned bucket = kBuckets;
   for (unsigned word = 0; word < occupied_.size(); ++word) {

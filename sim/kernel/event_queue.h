@@ -2,7 +2,10 @@
 //
 // A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with base-16 digits. It relies on what a
 // discrete-event simulation guarantees anyway: keys are integers and never smaller than the last
-// key removed (nothing is scheduled in the past). Keys equal to that last key wait in the
+// key removed (nothing is scheduled in the past). Looking at top() moves the reference key up to the
+// smallest key present; a key pushed below it afterwards (an event scheduled between now and the
+// next event, after a peek) rewinds the reference, redistributing only the buckets at or below the
+// highest digit in which the two keys differ. Keys equal to that last key wait in the
 // "current" list, popped first-in first-out. Any other key goes to bucket (level, digit): level is
 // the highest 4-bit digit in which it differs from the last key, digit is its own value there.
 // Ordered by (level, digit), buckets partition the keys by value, so the lowest non-empty bucket
@@ -43,6 +46,7 @@ class EventQueue {
 
   // REQUIRES: entry.time >= the time of the last entry removed by pop().
   void push(const QueueEntry& entry) {
+    if (entry.time < last_) [[unlikely]] rewind(entry.time);
     append(entry.time == last_ ? kCurrent : bucket_of(entry.time), entry);
     ++size_;
   }
@@ -159,6 +163,8 @@ class EventQueue {
 
   // The current list is empty: make the smallest key the new last key and move its bucket down.
   void refill_current();
+  // Lowers the reference key to `time` (< last_), keeping every entry in the right bucket.
+  void rewind(uint64_t time);
 
   std::vector<Chunk> chunks_;
   uint32_t free_ = kNone;
@@ -166,6 +172,7 @@ class EventQueue {
   std::array<uint64_t, kBuckets / 64> occupied_{};  // bit b: bucket b holds entries
   std::size_t size_ = 0;
   uint64_t last_ = 0;
+  std::vector<QueueEntry> scratch_;  // rewind's buffer, kept to avoid allocating again
 };
 
 }  // namespace deploysim::sim

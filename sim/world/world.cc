@@ -391,9 +391,65 @@ void World::publish_metrics(sim::TimePoint interval_start) {
   for (const TrafficSource& s : sources_) emit("client", s.config.name, s.client);
 }
 
+// --- Views --------------------------------------------------------------------------------------
+
+const ServerGroupView* WorldView::find(const std::string& server_group) const {
+  for (const ServerGroupView& g : server_groups) {
+    if (g.name == server_group) return &g;
+  }
+  return nullptr;
+}
+
+WorldView World::view() const {
+  WorldView v;
+  v.as_of = loop_.now();
+  for (const ServerGroup& g : groups_) {
+    if (g.destroyed && live_instance_count(g) == 0) {
+      bool any_draining = false;
+      for (InstanceId i : g.instances) {
+        any_draining = any_draining || instances_[index_of(i)].state == InstanceState::kDraining;
+      }
+      if (!any_draining) continue;  // gone
+    }
+    ServerGroupView sg;
+    sg.name = g.name;
+    sg.moniker = g.moniker;
+    sg.region = config_.regions[g.region].name;
+    sg.version = versions_[g.version].name;
+    sg.capacity = g.capacity;
+    sg.enabled = g.enabled;
+    sg.created_at = g.created_at;
+    for (LoadBalancerId lb : g.load_balancers) sg.load_balancers.push_back(lbs_[index_of(lb)].config.name);
+    for (InstanceId i : g.instances) {
+      const Instance& inst = instances_[index_of(i)];
+      if (inst.state == InstanceState::kTerminated) continue;
+      InstanceView iv;
+      iv.name = inst.name;
+      iv.zone = zones_[inst.zone].name;
+      iv.state = inst.state;
+      iv.platform = inst.platform;
+      iv.launched_at = inst.launched_at;
+      for (const Target& t : inst.targets) iv.load_balancers.emplace_back(lbs_[index_of(t.lb)].config.name, t.health);
+      sg.instances.push_back(std::move(iv));
+    }
+    v.server_groups.push_back(std::move(sg));
+  }
+  for (const LoadBalancer& lb : lbs_) {
+    LoadBalancerView lv;
+    lv.name = lb.config.name;
+    lv.region = lb.config.region;
+    if (lb.weighted) {
+      for (const LbGroup& g : lb.groups) lv.weights.emplace_back(groups_[index_of(g.group)].name, g.weight);
+    }
+    v.load_balancers.push_back(std::move(lv));
+  }
+  return v;
+}
+
 // --- Trace records ------------------------------------------------------------------------------
 
 void World::trace_instance(const Instance& inst, const char* reason) {
+  ++changes_;
   if (trace_ == nullptr) return;
   trace::Event e;
   trace::InstanceChange* c = e.mutable_instance();
@@ -407,6 +463,7 @@ void World::trace_instance(const Instance& inst, const char* reason) {
 }
 
 void World::trace_target(const Instance& inst, const Target& target) {
+  ++changes_;
   if (trace_ == nullptr) return;
   trace::Event e;
   trace::TargetChange* c = e.mutable_target();
@@ -418,6 +475,7 @@ void World::trace_target(const Instance& inst, const Target& target) {
 }
 
 void World::trace_group(const ServerGroup& group, const char* action) {
+  ++changes_;
   if (trace_ == nullptr) return;
   trace::Event e;
   trace::ServerGroupChange* c = e.mutable_server_group();
@@ -445,6 +503,7 @@ void World::trace_fault(const char* kind, const std::string& target, const std::
 }
 
 void World::trace_weights(const LoadBalancer& lb) {
+  ++changes_;
   if (trace_ == nullptr) return;
   trace::Event e;
   trace::WeightsChange* w = e.mutable_weights();

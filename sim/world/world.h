@@ -27,6 +27,7 @@
 #include "sim/kernel/trace.h"
 #include "sim/world/config.h"
 #include "sim/world/entities.h"
+#include "sim/world/view.h"
 
 namespace deploysim::world {
 
@@ -82,6 +83,11 @@ class World {
   const std::string& zone_name(uint32_t zone) const { return zones_[zone].name; }
   const WorldConfig& config() const { return config_; }
   sim::TimePoint now() const { return loop_.now(); }
+
+  // What describe calls can see, now.
+  WorldView view() const;
+  // Incremented by every change a view would show (instances, health, groups, weights).
+  uint64_t change_count() const { return changes_; }
 
   // Counters over the whole run.
   struct Totals {
@@ -189,6 +195,7 @@ class World {
   Totals totals_;
   sim::TimePoint metrics_published_until_;
   double api_error_probability_ = 0;
+  uint64_t changes_ = 0;
   std::unique_ptr<class FaultSchedule> faults_;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,124 @@ TEST(EventLoop, MatchesAStableSortOfRandomSchedules) {
         << "event " << b.index << " at " << b.time_us << "us ran after " << a.index << " at "
         << a.time_us << "us";
   }
+}
+
+// Against a reference model (a std::set ordered by time, then scheduling sequence) under random
+// mixes of every operation, including peeks (next_event_time) followed by schedules earlier than
+// the peeked event, and handlers that schedule more events. Times spread over microseconds to days,
+// so every level of the queue's buckets is exercised.
+TEST(EventLoop, MatchesAReferenceModelUnderRandomOperations) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    EventLoop loop;
+    Rng rng = Rng::stream(seed, "event-loop-model");
+    struct Key {
+      int64_t time_us;
+      uint64_t sequence;
+      int id;
+      bool operator<(const Key& o) const {
+        return time_us != o.time_us ? time_us < o.time_us : sequence < o.sequence;
+      }
+    };
+    std::set<Key> model;
+    std::vector<Key> keys;  // by id
+    std::vector<EventHandle> handles;
+    std::vector<int> fired;
+    uint64_t sequence = 0;
+    const auto random_delay = [&] {
+      switch (uniform_int(rng, 0, 4)) {
+        case 0: return int64_t{0};
+        case 1: return uniform_int(rng, 0, 20);
+        case 2: return uniform_int(rng, 0, 5'000'000);
+        case 3: return uniform_int(rng, 0, 86'400'000'000);
+        default: return uniform_int(rng, 1, 3) * int64_t{1'000'000};  // many equal times
+      }
+    };
+    std::function<void(int64_t)> schedule = [&](int64_t at_us) {
+      const int id = static_cast<int>(keys.size());
+      keys.push_back({at_us, sequence++, id});
+      model.insert(keys.back());
+      handles.push_back(loop.schedule(TimePoint::from_micros(at_us), [&, id] {
+        fired.push_back(id);
+        if (bernoulli(rng, 0.3)) schedule(loop.now().micros_since_start() + random_delay());
+      }));
+    };
+    const auto expect_next_fired = [&](int before) {
+      // Every event the loop ran since `before` must be the model's minimum at its turn.
+      for (size_t k = static_cast<size_t>(before); k < fired.size(); ++k) {
+        ASSERT_FALSE(model.empty()) << "seed " << seed;
+        ASSERT_EQ(fired[k], model.begin()->id) << "seed " << seed << ": wrong event order";
+        model.erase(model.begin());
+      }
+    };
+    for (int op = 0; op < 4000; ++op) {
+      const int64_t now = loop.now().micros_since_start();
+      switch (uniform_int(rng, 0, 9)) {
+        case 0: case 1: case 2: case 3:
+          schedule(now + random_delay());
+          break;
+        case 4: {
+          if (handles.empty()) break;
+          const auto i = static_cast<size_t>(uniform_int(rng, 0, int64_t(handles.size()) - 1));
+          const bool in_model = model.count(keys[i]) == 1;
+          ASSERT_EQ(loop.cancel(handles[i]), in_model) << "seed " << seed;
+          model.erase(keys[i]);
+          break;
+        }
+        case 5: {
+          const std::optional<TimePoint> next = loop.next_event_time();
+          ASSERT_EQ(next.has_value(), !model.empty()) << "seed " << seed;
+          if (next) {
+            ASSERT_EQ(next->micros_since_start(), model.begin()->time_us) << "seed " << seed;
+          }
+          break;
+        }
+        case 6: case 7: {
+          const int before = static_cast<int>(fired.size());
+          // One step runs exactly the model's minimum (whose handler may add more to the model).
+          const int expected = model.empty() ? -1 : model.begin()->id;
+          const bool ran = loop.step();
+          ASSERT_EQ(ran, expected >= 0) << "seed " << seed;
+          if (ran) {
+            ASSERT_EQ(fired[static_cast<size_t>(before)], expected) << "seed " << seed;
+            model.erase(model.begin());
+          }
+          break;
+        }
+        case 8: {
+          const int before = static_cast<int>(fired.size());
+          const int64_t limit = now + random_delay();
+          loop.run_until(TimePoint::from_micros(limit));
+          ASSERT_EQ(loop.now().micros_since_start(), limit);
+          expect_next_fired(before);
+          ASSERT_TRUE(model.empty() || model.begin()->time_us > limit) << "seed " << seed;
+          break;
+        }
+        default:
+          ASSERT_EQ(loop.pending(), model.size()) << "seed " << seed;
+          break;
+      }
+    }
+    // Drain: every remaining event (and those their handlers add) in the model's order.
+    while (!model.empty()) {
+      const int expected = model.begin()->id;
+      model.erase(model.begin());
+      const int at = static_cast<int>(fired.size());
+      ASSERT_TRUE(loop.step());
+      ASSERT_EQ(fired[static_cast<size_t>(at)], expected) << "seed " << seed;
+    }
+  }
+}
+
+TEST(EventLoop, SchedulingBetweenNowAndAPeekedEventKeepsOrder) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.schedule(at_ms(10'000), [&] { order.push_back(3); });
+  loop.run_until(at_ms(1'000));  // peeks at the event at 10 s
+  loop.schedule(at_ms(2'000), [&] { order.push_back(1); });
+  loop.schedule(at_ms(2'000), [&] { order.push_back(2); });
+  EXPECT_EQ(loop.next_event_time(), at_ms(2'000));
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 
 TEST(EventLoop, CancelBeforeFireTime) {
