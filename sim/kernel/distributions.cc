@@ -45,14 +45,19 @@ Duration exponential_duration(Rng& rng, Duration mean) {
 
 double normal(Rng& rng, double mean, double stddev) {
   DEPLOYSIM_CHECK(stddev >= 0, "normal: the standard deviation must not be negative");
+  double z = 0;
+  if (rng.take_normal_spare(&z)) return mean + stddev * z;
   double u = 0;
+  double v = 0;
   double s = 0;
   do {
     u = 2 * rng.next_double() - 1;
-    const double v = 2 * rng.next_double() - 1;
+    v = 2 * rng.next_double() - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
-  return mean + stddev * u * std::sqrt(-2 * std::log(s) / s);
+  const double factor = std::sqrt(-2 * std::log(s) / s);
+  rng.keep_normal_spare(v * factor);
+  return mean + stddev * u * factor;
 }
 
 double lognormal(Rng& rng, double mu, double sigma) { return std::exp(normal(rng, mu, sigma)); }

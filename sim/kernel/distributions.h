@@ -31,8 +31,9 @@ double exponential(Rng& rng, double mean);
 // An exponentially distributed duration, rounded to the nearest microsecond.
 Duration exponential_duration(Rng& rng, Duration mean);
 
-// Normal (Gaussian), by Marsaglia's polar method; one of each accepted pair is used, so every
-// call consumes a whole number of pairs. REQUIRES: stddev >= 0.
+// Normal (Gaussian), by Marsaglia's polar method. Each accepted pair of uniforms gives two
+// independent normals: the first is returned, the second kept in `rng` for the next call.
+// REQUIRES: stddev >= 0.
 double normal(Rng& rng, double mean, double stddev);
 
 // Log-normal: exp(N(mu, sigma)), where mu and sigma are the mean and standard deviation of the

@@ -108,9 +108,9 @@ class EventQueue {
   std::size_t pool_chunks() const { return chunks_.size(); }
 
  private:
-  static constexpr unsigned kDigitBits = 4;
+  static constexpr unsigned kDigitBits = 6;
   static constexpr unsigned kDigits = 1u << kDigitBits;
-  static constexpr unsigned kLevels = 64 / kDigitBits;
+  static constexpr unsigned kLevels = (64 + kDigitBits - 1) / kDigitBits;
   static constexpr unsigned kBuckets = kLevels * kDigits;
   static constexpr unsigned kCurrent = kBuckets;  // lists_[kCurrent]: keys equal to last_
   static constexpr unsigned kLists = kBuckets + 1;
@@ -169,7 +169,7 @@ class EventQueue {
   std::vector<Chunk> chunks_;
   uint32_t free_ = kNone;
   std::array<List, kLists> lists_;
-  std::array<uint64_t, kBuckets / 64> occupied_{};  // bit b: bucket b holds entries
+  std::array<uint64_t, (kBuckets + 63) / 64> occupied_{};  // bit b: bucket b holds entries
   std::size_t size_ = 0;
   uint64_t last_ = 0;
   std::vector<QueueEntry> scratch_;  // rewind's buffer, kept to avoid allocating again

@@ -76,12 +76,27 @@ class Rng {
   // Identifies the stream (seed and name path); two streams with equal keys draw the same numbers.
   uint64_t key() const { return key_; }
 
+  // The second standard normal of the last pair sampled::normal() generated, if not yet used
+  // (the polar method makes normals in pairs; keeping the spare halves their cost).
+  bool take_normal_spare(double* z) {
+    if (!has_normal_spare_) return false;
+    has_normal_spare_ = false;
+    *z = normal_spare_;
+    return true;
+  }
+  void keep_normal_spare(double z) {
+    normal_spare_ = z;
+    has_normal_spare_ = true;
+  }
+
  private:
   explicit Rng(uint64_t key);
   static constexpr uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
   uint64_t key_ = 0;
   uint64_t s_[4] = {};
+  double normal_spare_ = 0;
+  bool has_normal_spare_ = false;
 };
 
 }  // namespace deploysim::sim

@@ -81,15 +81,17 @@ class AttemptQueue {
   size_t tail_ = 0;
 };
 
+struct ServerGroup;
+
 struct Instance {
   Instance(InstanceId id_, std::string name_, ServerGroupId group_, uint32_t zone_,
-           const VersionProfile& profile, sim::Rng base, sim::Duration metrics_interval)
+           const VersionProfile& version_profile, sim::Rng base, sim::Duration metrics_interval)
       : id(id_),
         name(std::move(name_)),
         group(group_),
         zone(zone_),
-        workers(profile.workers),
-        queue(profile.queue_limit),
+        workers(version_profile.workers),
+        queue(version_profile.queue_limit),
         boot_rng(base.derive("boot")),
         service_rng(base.derive("service")),
         error_rng(base.derive("errors")),
@@ -100,6 +102,9 @@ struct Instance {
   InstanceId id;
   std::string name;  // "<server group>-i<index>"
   ServerGroupId group;
+  // Direct links for the request path (both live in containers that never move them).
+  ServerGroup* owner = nullptr;
+  const VersionProfile* profile = nullptr;
   uint32_t zone;     // index into World's zones
   InstanceState state = InstanceState::kPending;
   PlatformHealth platform = PlatformHealth::kStarting;

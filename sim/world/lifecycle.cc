@@ -23,6 +23,8 @@ InstanceId World::launch(ServerGroup& group, bool already_running) {
                           group.rng.derive("instance/" + std::to_string(index)),
                           config_.metrics_interval);
   Instance& inst = instances_.back();
+  inst.owner = &group;
+  inst.profile = &versions_[group.version];
   group.instances.push_back(id);
   inst.launched_at = loop_.now();
   if (already_running) {

@@ -81,9 +81,12 @@ void IntervalStats::merge(const IntervalStats& other) {
   retries += other.retries;
 }
 
-IntervalStats* MetricSeries::slot(sim::TimePoint at) {
+IntervalStats* MetricSeries::slot_slow(sim::TimePoint at) {
   const auto index = static_cast<size_t>(at.since_start() / interval_);
   if (index >= intervals_.size()) intervals_.resize(index + 1);
+  cached_index_ = index;
+  cached_from_ = sim::TimePoint::start() + interval_ * static_cast<int64_t>(index);
+  cached_until_ = cached_from_ + interval_;
   if (!gaps_.empty()) {
     for (const auto& [from, until] : gaps_) {
       if (at >= from && at < until) return nullptr;

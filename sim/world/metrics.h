@@ -89,9 +89,17 @@ class MetricSeries {
   IntervalStats total() const;
 
  private:
-  IntervalStats* slot(sim::TimePoint at);
+  IntervalStats* slot(sim::TimePoint at) {
+    // Records arrive in time order, almost always in the interval of the previous one.
+    if (at >= cached_from_ && at < cached_until_ && gaps_.empty()) return &intervals_[cached_index_];
+    return slot_slow(at);
+  }
+  IntervalStats* slot_slow(sim::TimePoint at);
 
   sim::Duration interval_;
+  size_t cached_index_ = 0;
+  sim::TimePoint cached_from_;
+  sim::TimePoint cached_until_;  // empty range until the first record
   std::vector<IntervalStats> intervals_;
   std::vector<bool> gap_;
   std::vector<std::pair<sim::TimePoint, sim::TimePoint>> gaps_;

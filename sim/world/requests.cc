@@ -154,8 +154,7 @@ void World::admit(Instance& inst, uint32_t a) {
 
 void World::start_service(Instance& inst, uint32_t a) {
   ++inst.busy;
-  const VersionProfile& profile = versions_[groups_[index_of(inst.group)].version];
-  const sim::TimePoint done = loop_.now() + profile.service_time.sample_duration(inst.service_rng);
+  const sim::TimePoint done = loop_.now() + inst.profile->service_time.sample_duration(inst.service_rng);
   Attempt& at = attempts_[a];
   if (!at.client_done) {
     const sim::TimePoint deadline =
@@ -174,8 +173,7 @@ void World::start_service(Instance& inst, uint32_t a) {
 void World::complete(InstanceId id, uint32_t a) {
   Instance& inst = instances_[index_of(id)];
   --inst.busy;
-  const VersionProfile& profile = versions_[groups_[index_of(inst.group)].version];
-  const double p = profile.errors.at_time(loop_.now(), inst.in_flight() + 1);
+  const double p = inst.profile->errors.at_time(loop_.now(), inst.in_flight() + 1);
   const Outcome outcome =
       p > 0 && sim::bernoulli(inst.error_rng, p) ? Outcome::kAppError : Outcome::kOk;
   record_server(inst, outcome, loop_.now() - attempts_[a].arrived);
@@ -223,7 +221,7 @@ void World::finish_client(uint32_t a, Outcome outcome) {
 
 void World::record_server(Instance& inst, Outcome outcome, sim::Duration latency) {
   inst.metrics.record(loop_.now(), outcome, latency);
-  groups_[index_of(inst.group)].metrics.record(loop_.now(), outcome, latency);
+  inst.owner->metrics.record(loop_.now(), outcome, latency);
 }
 
 void World::reset_in_flight(Instance& inst) {
