@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -43,6 +44,14 @@ class Action {
   Action(const Action&) = delete;
   Action& operator=(const Action&) = delete;
   ~Action() { reset(); }
+
+  // An Action for a callable of any size, moved to the heap once: for rare events (API calls,
+  // operator actions) whose captures do not fit inline. Never use it on a per-request path.
+  template <class F>
+  static Action boxed(F&& f) {
+    auto held = std::make_shared<std::remove_cvref_t<F>>(std::forward<F>(f));
+    return Action([held] { (*held)(); });
+  }
 
   explicit operator bool() const { return ops_ != nullptr; }
 

@@ -89,13 +89,11 @@ void CloudApi::submit(const char* operation, std::function<ApiResult()> apply, C
     }
   }
   // The call is done when its latency has passed; only then does it change the world.
-  auto call = std::make_shared<std::pair<std::function<ApiResult()>, Callback>>(std::move(apply), std::move(done));
-  const bool failed = !early.ok();
-  auto early_result = std::make_shared<ApiResult>(std::move(early));
-  loop_.schedule_after(latency, [call, failed, early_result] {
-    const ApiResult result = failed ? *early_result : call->first();
-    if (call->second) call->second(result);
-  });
+  loop_.schedule_after(latency, sim::Action::boxed([apply = std::move(apply), done = std::move(done),
+                                                    early = std::move(early)] {
+    const ApiResult result = early.ok() ? apply() : early;
+    if (done) done(result);
+  }));
 }
 
 void CloudApi::create_server_group(ServerGroupConfig config, Callback done) {

@@ -1,0 +1,30 @@
+// Names of the provider interface's enumerations, for messages and traces.
+#include "providers/cloud_provider.h"
+
+namespace deploysim::providers {
+
+const char* error_code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "ok";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kThrottled: return "throttled";
+    case ErrorCode::kTransient: return "transient";
+    case ErrorCode::kPermanent: return "permanent";
+    case ErrorCode::kInvalid: return "invalid";
+  }
+  return "unknown";
+}
+
+const char* health_state_name(HealthState h) {
+  switch (h) {
+    case HealthState::kUp: return "Up";
+    case HealthState::kDown: return "Down";
+    case HealthState::kStarting: return "Starting";
+    case HealthState::kOutOfService: return "OutOfService";
+    case HealthState::kDraining: return "Draining";
+    case HealthState::kUnknown: return "Unknown";
+  }
+  return "Unknown";
+}
+
+}  // namespace deploysim::providers
