@@ -1,0 +1,2 @@
+#include "sim/kernel/time.h"
+#include "scenarios/loader.h"

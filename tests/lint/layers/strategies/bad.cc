@@ -1,0 +1,3 @@
+#include "providers/cloud_provider.h"
+#include "sim/world/world.h"
+#include "sim/kernel/time.h"
