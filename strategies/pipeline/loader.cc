@@ -131,7 +131,7 @@ class PipelineParser {
           if (ref_as_string(r, &ref)) {
             s.requisites.push_back(ref);
           } else {
-            problem(where + " " + in_quotes(s.name) + ": requisiteStageRefIds holds " + r.dump() +
+            problem(where + " " + in_quotes(s.name) + ": requisiteStageRefIds holds " + r.dump(-1, ' ', false, Json::error_handler_t::replace) +
                     ", not a refId");
           }
         }
