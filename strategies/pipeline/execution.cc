@@ -1,0 +1,539 @@
+// The execution engine: Orca's start, completion and final-status rules over the stage graph
+// (StartStageHandler, CompleteStageHandler, CompleteExecutionHandler, RunTaskHandler).
+#include "strategies/pipeline/execution.h"
+
+#include <algorithm>
+
+#include "sim/kernel/check.h"
+
+namespace deploysim::strategies {
+
+// --- Stage helpers --------------------------------------------------------------------------------
+
+Status Stage::failure_status(Status default_status) const {
+  const auto flag = [&](const char* key) -> std::optional<bool> {
+    if (!context.contains(key)) return std::nullopt;
+    return as_boolean(context[key]);
+  };
+  if (flag("continuePipeline").value_or(false)) return Status::kFailedContinue;
+  if (flag("failPipeline").value_or(true)) return default_status;
+  return Status::kStopped;
+}
+
+Json Stage::describe() const {
+  Json j = Json::object();
+  j["id"] = id;
+  j["refId"] = ref_id;
+  j["name"] = name;
+  j["type"] = type;
+  j["status"] = status_name(status);
+  j["context"] = context;
+  j["outputs"] = outputs;
+  j["startTime"] = start_time.micros_since_start() / 1000;
+  j["endTime"] = end_time.micros_since_start() / 1000;
+  return j;
+}
+
+void StageRegistry::add(std::unique_ptr<StageDefinition> definition) {
+  const std::string type = definition->type();
+  definitions_[type] = std::move(definition);
+}
+
+const StageDefinition* StageRegistry::find(const std::string& type) const {
+  const auto it = definitions_.find(type);
+  return it == definitions_.end() ? nullptr : it->second.get();
+}
+
+// --- Expressions -----------------------------------------------------------------------------------
+
+namespace {
+
+// What an expression in a stage can see (Orca's ContextParameterProcessor): the stage's context,
+// trigger, parameters, execution, and the outputs of stages that have completed.
+class StageExpressionContext : public ExpressionContext {
+ public:
+  StageExpressionContext(const Execution& execution, const Stage& stage) : execution_(execution), stage_(stage) {}
+
+  std::optional<Json> variable(const std::string& name) const override {
+    if (name == "trigger") return execution_.trigger();
+    if (name == "parameters") return execution_.trigger().value("parameters", Json::object());
+    if (name == "execution") {
+      Json e = Json::object();
+      e["id"] = execution_.id();
+      e["name"] = execution_.config().name;
+      e["application"] = execution_.config().application;
+      e["status"] = status_name(execution_.status());
+      e["trigger"] = execution_.trigger();
+      return e;
+    }
+    if (stage_.context.contains(name)) return stage_.context[name];
+    if (stage_.outputs.contains(name)) return stage_.outputs[name];
+    // Outputs of finished stages, the most recent first (evaluateVariables publishes this way).
+    std::vector<const Stage*> done;
+    for (const Stage* s : execution_.all_stages()) {
+      if (is_complete(s->status) && s->outputs.contains(name)) done.push_back(s);
+    }
+    std::sort(done.begin(), done.end(), [](const Stage* a, const Stage* b) { return a->end_time > b->end_time; });
+    if (!done.empty()) return done.front()->outputs[name];
+    return std::nullopt;
+  }
+
+  std::optional<sim::Result<Json>> function(const std::string& name, const std::vector<Json>& args) const override {
+    const auto one_string = [&]() -> std::optional<std::string> {
+      if (args.size() != 1 || !args[0].is_string()) return std::nullopt;
+      return args[0].get<std::string>();
+    };
+    if (name == "judgment" || name == "judgement") {
+      const std::optional<std::string> stage_name = one_string();
+      if (!stage_name) return sim::Result<Json>(sim::invalid_argument("#judgment takes a stage name"));
+      for (const Stage* s : execution_.all_stages()) {
+        if (s->type == "manualJudgment" && s->name == *stage_name) {
+          if (!s->context.contains("judgmentInput")) {
+            return sim::Result<Json>(sim::invalid_argument("manual judgment \"" + *stage_name + "\" has no input yet"));
+          }
+          return sim::Result<Json>(s->context["judgmentInput"]);
+        }
+      }
+      return sim::Result<Json>(sim::invalid_argument("no manual judgment stage named \"" + *stage_name + "\""));
+    }
+    if (name == "stage" || name == "stageByRefId" || name == "stageExists") {
+      const std::optional<std::string> key = one_string();
+      if (!key) return sim::Result<Json>(sim::invalid_argument("#" + name + " takes a string"));
+      const Stage* found = nullptr;
+      for (const Stage* s : execution_.all_stages()) {
+        const bool match = name == "stageByRefId" ? s->ref_id == *key : (s->name == *key || s->id == *key);
+        if (match) {
+          found = s;
+          break;
+        }
+      }
+      if (name == "stageExists") return sim::Result<Json>(Json(found != nullptr));
+      if (found == nullptr) return sim::Result<Json>(sim::invalid_argument("no stage named \"" + *key + "\""));
+      return sim::Result<Json>(found->describe());
+    }
+    if (name == "currentStage" && args.empty()) return sim::Result<Json>(stage_.describe());
+    return std::nullopt;
+  }
+
+ private:
+  const Execution& execution_;
+  const Stage& stage_;
+};
+
+// Evaluates every ${...} in `value`; one that fails stays as written (Orca leaves it literal).
+Json evaluate_all(const Json& value, const ExpressionContext& context) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (!has_expression(text)) return value;
+    sim::Result<Json> r = evaluate_template(text, context);
+    return r.ok() ? *r : value;
+  }
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = evaluate_all(it.value(), context);
+    return out;
+  }
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const Json& v : value) out.push_back(evaluate_all(v, context));
+    return out;
+  }
+  return value;
+}
+
+std::optional<sim::Duration> duration_ms(const Json& context, const char* key) {
+  if (!context.contains(key) || !context[key].is_number()) return std::nullopt;
+  const double ms = context[key].get<double>();
+  if (!(ms > 0) || ms > 1e15) return std::nullopt;
+  return sim::Duration::micros(static_cast<int64_t>(ms * 1000));
+}
+
+}  // namespace
+
+std::unique_ptr<ExpressionContext> Execution::expression_context(const Stage& stage) const {
+  return std::make_unique<StageExpressionContext>(*this, stage);
+}
+
+// --- Set-up ----------------------------------------------------------------------------------------
+
+Execution::Execution(std::string id, const PipelineConfig& config, Json trigger, const StageRegistry& registry,
+                     sim::EventLoop& loop, providers::CloudProvider& provider, ExecutionHooks& hooks,
+                     sim::TraceWriter* trace)
+    : id_(std::move(id)), config_(config), trigger_(std::move(trigger)), registry_(registry), loop_(loop),
+      provider_(provider), hooks_(hooks), trace_(trace) {
+  if (!trigger_.is_object()) trigger_ = Json::object();
+  for (const StageConfig& c : config_.stages) {
+    auto s = std::make_unique<Stage>();
+    s->id = c.ref_id;
+    s->ref_id = c.ref_id;
+    s->name = c.name;
+    s->type = c.type;
+    s->requisites = c.requisites;
+    s->context = c.context;
+    stages_.push_back(std::move(s));
+  }
+}
+
+Execution::~Execution() {
+  for (const Stage* s : all_stages()) {
+    loop_.cancel(s->pending);
+    loop_.cancel(s->timeout);
+  }
+}
+
+std::vector<const Stage*> Execution::all_stages() const {
+  std::vector<const Stage*> out;
+  std::function<void(const Stage&)> walk = [&](const Stage& s) {
+    out.push_back(&s);
+    for (const auto& b : s.before) walk(*b);
+  };
+  for (const auto& s : stages_) walk(*s);
+  return out;
+}
+
+const Stage* Execution::find_stage(const std::string& name_or_id) const {
+  for (const Stage* s : all_stages()) {
+    if (s->name == name_or_id || s->id == name_or_id) return s;
+  }
+  return nullptr;
+}
+
+Stage* Execution::find_mutable(const std::string& name_or_id) {
+  return const_cast<Stage*>(find_stage(name_or_id));
+}
+
+Stage& Execution::add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
+                                   const std::string& name, Json context) {
+  auto s = std::make_unique<Stage>();
+  s->id = parent.id + suffix;
+  s->ref_id = s->id;
+  s->name = name;
+  s->type = type;
+  s->context = std::move(context);
+  s->parent = &parent;
+  parent.before.push_back(std::move(s));
+  return *parent.before.back();
+}
+
+std::vector<std::unique_ptr<Stage>>& Execution::siblings(Stage& stage) {
+  return stage.parent != nullptr ? stage.parent->before : stages_;
+}
+
+// --- Running ---------------------------------------------------------------------------------------
+
+void Execution::start() {
+  DEPLOYSIM_CHECK(status_ == Status::kNotStarted, "Execution::start called twice");
+  start_time_ = loop_.now();
+  // Orca fills trigger.parameters[name] from parameterConfig defaults when absent.
+  Json& parameters = trigger_["parameters"];
+  if (!parameters.is_object()) parameters = Json::object();
+  for (const Json& p : config_.parameter_config) {
+    if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) continue;
+    const std::string name = p["name"].get<std::string>();
+    if (!parameters.contains(name) && p.contains("default")) parameters[name] = p["default"];
+  }
+  status_ = Status::kRunning;
+  hooks_.execution_changed(*this);
+  if (trace_ != nullptr) {
+    trace::Event e;
+    trace::ExecutionChange* c = e.mutable_execution();
+    c->set_execution(id_);
+    c->set_pipeline(config_.name);
+    c->set_application(config_.application);
+    c->set_status(status_name(status_));
+    trace_->append(loop_.now(), e);
+  }
+  std::vector<Stage*> initial;
+  for (auto& s : stages_) {
+    if (s->requisites.empty()) initial.push_back(s.get());
+  }
+  if (initial.empty()) {
+    finish(Status::kTerminal);
+    return;
+  }
+  for (Stage* s : initial) start_stage(*s);
+}
+
+void Execution::set_stage_status(Stage& stage, Status status) {
+  stage.status = status;
+  if (status == Status::kRunning) stage.start_time = loop_.now();
+  if (is_complete(status)) stage.end_time = loop_.now();
+  hooks_.stage_changed(*this, stage);
+  if (trace_ != nullptr) {
+    trace::Event e;
+    trace::StageChange* c = e.mutable_stage();
+    c->set_execution(id_);
+    c->set_stage_id(stage.id);
+    c->set_name(stage.name);
+    c->set_type(stage.type);
+    c->set_status(status_name(status));
+    c->set_message(stage.message);
+    c->set_synthetic(stage.synthetic());
+    trace_->append(loop_.now(), e);
+  }
+}
+
+bool Execution::enabled(Stage& stage) {
+  // stageEnabled: {"type": "expression", "expression": "..."}; false, or an expression that fails
+  // to evaluate, skips the stage (OptionalStageSupport).
+  if (!stage.context.contains("stageEnabled") || !stage.context["stageEnabled"].is_object()) return true;
+  const Json& se = stage.context["stageEnabled"];
+  if (!se.contains("expression")) return true;
+  const std::unique_ptr<ExpressionContext> ctx = expression_context(stage);
+  const Json& e = se["expression"];
+  if (e.is_boolean()) return e.get<bool>();
+  if (!e.is_string()) return false;
+  sim::Result<Json> r = evaluate_expression(e.get<std::string>(), *ctx);
+  if (!r.ok()) {
+    stage.message = "stageEnabled: " + r.error().message;
+    return false;
+  }
+  return as_boolean(*r).value_or(false);
+}
+
+void Execution::evaluate_context(Stage& stage) {
+  const std::unique_ptr<ExpressionContext> ctx = expression_context(stage);
+  Json evaluated = Json::object();
+  for (auto it = stage.context.begin(); it != stage.context.end(); ++it) {
+    // stageEnabled was decided already; preconditions and variables are evaluated by their tasks,
+    // which see earlier results (Orca evaluates them again at task time too).
+    if (it.key() == "stageEnabled" || it.key() == "variables") {
+      evaluated[it.key()] = it.value();
+    } else {
+      evaluated[it.key()] = evaluate_all(it.value(), *ctx);
+    }
+  }
+  stage.context = std::move(evaluated);
+}
+
+void Execution::start_stage(Stage& stage) {
+  if (stage.status != Status::kNotStarted || is_complete(status_)) return;
+  if (!enabled(stage)) {
+    set_stage_status(stage, Status::kSkipped);
+    if (stage.parent != nullptr) {
+      child_done(*stage.parent);
+    } else {
+      start_ready_siblings(stage);
+      check_execution();
+    }
+    return;
+  }
+  evaluate_context(stage);
+  const StageDefinition* definition = registry_.find(stage.type);
+  set_stage_status(stage, Status::kRunning);
+  if (definition == nullptr) {
+    complete_stage(stage, stage.failure_status(), "no stage type " + stage.type);
+    return;
+  }
+  if (sim::Status planned = definition->plan(stage, *this); !planned.ok()) {
+    complete_stage(stage, stage.failure_status(), planned.error().message);
+    return;
+  }
+  stage.task_statuses.assign(stage.tasks.size(), Status::kNotStarted);
+  if (const std::optional<sim::Duration> t = duration_ms(stage.context, "stageTimeoutMs")) {
+    const uint64_t attempt = stage.attempt;
+    Stage* s = &stage;
+    stage.timeout = loop_.schedule_after(*t, [this, s, attempt] {
+      if (s->attempt != attempt || s->status != Status::kRunning) return;
+      const bool success = as_boolean(s->context.value("markSuccessfulOnTimeout", Json(false))).value_or(false);
+      cancel_running(s->before, "stage timed out");
+      loop_.cancel(s->pending);
+      complete_stage(*s, success ? Status::kSucceeded : s->failure_status(),
+                     "stage timed out after " + sim::to_string(loop_.now() - s->start_time));
+    });
+  }
+  begin_work(stage);
+}
+
+void Execution::begin_work(Stage& stage) {
+  // Synthetic before-stages first (their own small graph), then the tasks.
+  bool waiting = false;
+  for (auto& b : stage.before) {
+    if (b->status == Status::kNotStarted && b->requisites.empty()) start_stage(*b);
+    if (stage.status != Status::kRunning) return;  // a child ended the stage
+  }
+  for (auto& b : stage.before) waiting = waiting || !is_complete(b->status);
+  if (waiting) return;
+  if (!stage.before.empty()) {
+    const Status from_children = determine_status(stage);
+    if (from_children != Status::kSucceeded) {
+      complete_stage(stage, from_children, "a synthetic stage failed");
+      return;
+    }
+  }
+  run_task(stage);
+}
+
+void Execution::run_task(Stage& stage) {
+  if (stage.next_task >= stage.tasks.size()) {
+    complete_stage(stage, determine_status(stage), "");
+    return;
+  }
+  Task& task = *stage.tasks[stage.next_task];
+  stage.task_statuses[stage.next_task] = Status::kRunning;
+  auto context = std::make_shared<TaskContext>(TaskContext{*this, stage, loop_, provider_});
+  const uint64_t attempt = stage.attempt;
+  Stage* s = &stage;
+  task.run(*context, [this, s, attempt, context](TaskOutcome outcome) { task_done(*s, attempt, std::move(outcome)); });
+}
+
+void Execution::task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome) {
+  // An answer for a stage that has ended (canceled, timed out) changes nothing.
+  if (stage.attempt != attempt || stage.status != Status::kRunning) return;
+  if (outcome.outputs.is_object()) stage.outputs.update(outcome.outputs);
+  Status& task_status = stage.task_statuses[stage.next_task];
+  switch (outcome.status) {
+    case Status::kRunning: {
+      Stage* s = &stage;
+      stage.pending = loop_.schedule_after(std::max(outcome.backoff, sim::Duration::millis(1)), [this, s, attempt] {
+        if (s->attempt == attempt && s->status == Status::kRunning) run_task(*s);
+      });
+      return;
+    }
+    case Status::kSucceeded:
+    case Status::kSkipped:
+    case Status::kFailedContinue:
+      task_status = outcome.status;
+      if (!outcome.message.empty()) stage.message = outcome.message;
+      ++stage.next_task;
+      run_task(stage);
+      return;
+    case Status::kStopped:
+      task_status = Status::kStopped;
+      complete_stage(stage, determine_status(stage), outcome.message);
+      return;
+    default:  // TERMINAL, CANCELED: mapped through the stage's failure options
+      task_status = stage.failure_status(outcome.status == Status::kCanceled ? Status::kCanceled : Status::kTerminal);
+      complete_stage(stage, determine_status(stage), outcome.message);
+      return;
+  }
+}
+
+Status Execution::determine_status(const Stage& stage) const {
+  // CompleteStageHandler.determineStatus over tasks and synthetic stages.
+  std::vector<Status> all = stage.task_statuses;
+  for (const auto& b : stage.before) all.push_back(b->status);
+  const auto any = [&](Status s) { return std::find(all.begin(), all.end(), s) != all.end(); };
+  if (any(Status::kTerminal)) return stage.failure_status();
+  if (any(Status::kStopped)) return Status::kStopped;
+  if (any(Status::kCanceled)) return Status::kCanceled;
+  if (any(Status::kFailedContinue)) return Status::kFailedContinue;
+  return Status::kSucceeded;
+}
+
+void Execution::complete_stage(Stage& stage, Status status, const std::string& message) {
+  if (is_complete(stage.status)) return;
+  ++stage.attempt;
+  loop_.cancel(stage.pending);
+  loop_.cancel(stage.timeout);
+  if (!message.empty() && stage.message.empty()) stage.message = message;
+  cancel_running(stage.before, "parent stage ended");
+  set_stage_status(stage, status);
+  if (stage.parent != nullptr) {
+    child_done(*stage.parent);
+    return;
+  }
+  if (lets_downstream_run(status)) start_ready_siblings(stage);
+  check_execution();
+}
+
+void Execution::child_done(Stage& parent) {
+  if (parent.status != Status::kRunning) return;
+  // A synthetic stage that halted or failed ends its parent, which inherits its status;
+  // otherwise the next synthetic stages start, and after the last, the parent's tasks.
+  for (const auto& b : parent.before) {
+    if (is_halt(b->status) || b->status == Status::kFailedContinue) {
+      complete_stage(parent, determine_status(parent), b->message);
+      return;
+    }
+  }
+  for (auto& b : parent.before) {
+    if (b->status == Status::kNotStarted && upstream_complete(*b, parent.before)) start_stage(*b);
+  }
+  begin_work(parent);
+}
+
+bool Execution::upstream_complete(const Stage& stage, std::vector<std::unique_ptr<Stage>>& group) const {
+  for (const std::string& r : stage.requisites) {
+    const auto up = std::find_if(group.begin(), group.end(), [&](const auto& s) { return s->ref_id == r; });
+    if (up == group.end() || !lets_downstream_run((*up)->status)) return false;
+  }
+  return true;
+}
+
+void Execution::start_ready_siblings(Stage& completed) {
+  std::vector<std::unique_ptr<Stage>>& group = siblings(completed);
+  std::vector<Stage*> ready;
+  for (auto& s : group) {
+    const bool downstream = std::find(s->requisites.begin(), s->requisites.end(), completed.ref_id) != s->requisites.end();
+    if (downstream && s->status == Status::kNotStarted && upstream_complete(*s, group)) ready.push_back(s.get());
+  }
+  for (Stage* s : ready) start_stage(*s);
+}
+
+void Execution::cancel_running(std::vector<std::unique_ptr<Stage>>& group, const std::string& reason) {
+  for (auto& s : group) {
+    if (s->status != Status::kRunning) continue;
+    cancel_running(s->before, reason);
+    ++s->attempt;
+    loop_.cancel(s->pending);
+    loop_.cancel(s->timeout);
+    if (s->message.empty()) s->message = reason;
+    set_stage_status(*s, Status::kCanceled);
+  }
+}
+
+void Execution::check_execution() {
+  if (is_complete(status_)) return;
+  // CompleteExecutionHandler.determineFinalStatus over the top-level stages.
+  bool all_ok = true, any_terminal = false, any_canceled = false, any_stopped = false;
+  bool fail_when_done = false, runnable = false;
+  for (const auto& s : stages_) {
+    all_ok = all_ok && lets_downstream_run(s->status);
+    any_terminal = any_terminal || s->status == Status::kTerminal;
+    any_canceled = any_canceled || s->status == Status::kCanceled;
+    if (s->status == Status::kStopped) {
+      any_stopped = true;
+      fail_when_done = fail_when_done ||
+                       as_boolean(s->context.value("completeOtherBranchesThenFail", Json(false))).value_or(false);
+    }
+    if (s->status == Status::kRunning || s->status == Status::kPaused) runnable = true;
+    if (s->status == Status::kNotStarted && upstream_complete(*s, stages_)) runnable = true;
+  }
+  if (all_ok) return finish(Status::kSucceeded);
+  if (any_terminal) return finish(Status::kTerminal);
+  if (any_canceled) return finish(Status::kCanceled);
+  if (any_stopped && !runnable) return finish(fail_when_done ? Status::kTerminal : Status::kSucceeded);
+}
+
+void Execution::finish(Status status) {
+  cancel_running(stages_, "the pipeline ended " + std::string(status_name(status)));
+  status_ = status;
+  end_time_ = loop_.now();
+  if (trace_ != nullptr) {
+    trace::Event e;
+    trace::ExecutionChange* c = e.mutable_execution();
+    c->set_execution(id_);
+    c->set_pipeline(config_.name);
+    c->set_application(config_.application);
+    c->set_status(status_name(status));
+    trace_->append(loop_.now(), e);
+  }
+  hooks_.execution_changed(*this);
+}
+
+void Execution::cancel(const std::string& reason) {
+  if (is_complete(status_)) return;
+  cancel_running(stages_, reason);
+  finish(Status::kCanceled);
+}
+
+bool Execution::judge(const std::string& stage_name, const std::string& judgment_status, const std::string& input) {
+  Stage* s = find_mutable(stage_name);
+  if (s == nullptr || s->type != "manualJudgment" || s->status != Status::kRunning) return false;
+  s->context["judgmentStatus"] = judgment_status;
+  if (!input.empty()) s->context["judgmentInput"] = input;
+  return true;
+}
+
+}  // namespace deploysim::strategies

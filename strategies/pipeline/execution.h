@@ -1,0 +1,122 @@
+// Execution: one run of a pipeline, with Orca's semantics. Stages start when every upstream stage
+// is SUCCEEDED, FAILED_CONTINUE or SKIPPED (a join below a halted branch never starts); a stage
+// whose stageEnabled expression is false is SKIPPED (and its downstream still runs); tasks poll
+// with backoff; a failed stage ends TERMINAL, STOPPED or FAILED_CONTINUE by its failPipeline /
+// continuePipeline flags; the execution's final status follows Orca's determineFinalStatus.
+//
+// It runs on the event loop it is given and acts on the world only through the CloudProvider, so
+// the same execution drives the simulated cloud or real infrastructure.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/kernel/event_loop.h"
+#include "sim/kernel/trace.h"
+#include "strategies/expressions/expression.h"
+#include "strategies/pipeline/pipeline.h"
+#include "strategies/pipeline/stage.h"
+
+namespace deploysim::strategies {
+
+// How a modelled external stage (bake, jenkins, script, runJob, webhook, findImage) goes.
+struct ExternalOutcome {
+  sim::Duration duration = sim::Duration::seconds(30);
+  bool succeeds = true;
+  std::string message = "modelled external stage failed";
+  Json outputs = Json::object();
+};
+
+// What an execution asks of the world outside the pipeline: people and external systems.
+class ExecutionHooks {
+ public:
+  virtual ~ExecutionHooks() = default;
+  // A manual judgment waits; answer with Execution::judge(). Default: nobody answers.
+  virtual void judgment_requested(Execution& /*execution*/, const Stage& /*stage*/) {}
+  // How an external stage goes. Default: 30 s, succeeds.
+  virtual ExternalOutcome external_stage(const Stage& /*stage*/) { return {}; }
+  // Called after every stage and execution status change.
+  virtual void stage_changed(const Execution& /*execution*/, const Stage& /*stage*/) {}
+  virtual void execution_changed(const Execution& /*execution*/) {}
+};
+
+class Execution {
+ public:
+  // `config`, `registry`, `loop`, `provider` and `hooks` must outlive the execution; `trace` may be
+  // null. `trigger` is the trigger object ({"type": "manual", "parameters": {...}}).
+  Execution(std::string id, const PipelineConfig& config, Json trigger, const StageRegistry& registry,
+            sim::EventLoop& loop, providers::CloudProvider& provider, ExecutionHooks& hooks,
+            sim::TraceWriter* trace);
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+  ~Execution();
+
+  // Starts the initial stages (parameterConfig defaults fill trigger.parameters first). An
+  // execution without initial stages ends TERMINAL at once.
+  void start();
+  // Cancels the execution: running stages end CANCELED, then the execution.
+  void cancel(const std::string& reason);
+  // Answers the manual judgment stage named `stage_name` (exact, case-sensitive name or id):
+  // judgment_status "continue" or "stop", and the chosen input. Returns false if no such stage is
+  // waiting. Like Orca, the stage notices at its next poll (every 15 s).
+  bool judge(const std::string& stage_name, const std::string& judgment_status, const std::string& input);
+
+  const std::string& id() const { return id_; }
+  const PipelineConfig& config() const { return config_; }
+  Status status() const { return status_; }
+  sim::TimePoint start_time() const { return start_time_; }
+  sim::TimePoint end_time() const { return end_time_; }
+  const Json& trigger() const { return trigger_; }
+  const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
+  // Every stage, synthetic ones after their parents, in start order of the tree.
+  std::vector<const Stage*> all_stages() const;
+  // The stage with this name (or id), searching top-level stages first.
+  const Stage* find_stage(const std::string& name_or_id) const;
+  bool finished() const { return strategies::is_complete(status_); }
+
+  // The expression context of `stage` (for stage types and tasks).
+  std::unique_ptr<ExpressionContext> expression_context(const Stage& stage) const;
+  ExecutionHooks& hooks() { return hooks_; }
+  sim::EventLoop& loop() { return loop_; }
+  providers::CloudProvider& provider() { return provider_; }
+
+  // Adds a synthetic stage before `parent`'s tasks (for stage types' plan()).
+  Stage& add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
+                          const std::string& name, Json context);
+
+ private:
+  std::vector<std::unique_ptr<Stage>>& siblings(Stage& stage);
+  void start_stage(Stage& stage);
+  bool enabled(Stage& stage);
+  void evaluate_context(Stage& stage);
+  void begin_work(Stage& stage);
+  void run_task(Stage& stage);
+  void task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome);
+  void child_done(Stage& parent);
+  void complete_stage(Stage& stage, Status status, const std::string& message);
+  Status determine_status(const Stage& stage) const;
+  void start_ready_siblings(Stage& completed);
+  bool upstream_complete(const Stage& stage, std::vector<std::unique_ptr<Stage>>& group) const;
+  void cancel_running(std::vector<std::unique_ptr<Stage>>& group, const std::string& reason);
+  void check_execution();
+  void finish(Status status);
+  void set_stage_status(Stage& stage, Status status);
+  Stage* find_mutable(const std::string& name_or_id);
+
+  std::string id_;
+  const PipelineConfig& config_;
+  Json trigger_;
+  const StageRegistry& registry_;
+  sim::EventLoop& loop_;
+  providers::CloudProvider& provider_;
+  ExecutionHooks& hooks_;
+  sim::TraceWriter* trace_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  Status status_ = Status::kNotStarted;
+  sim::TimePoint start_time_;
+  sim::TimePoint end_time_;
+};
+
+}  // namespace deploysim::strategies

@@ -1,0 +1,43 @@
+// Stages that act outside the cloud (bake, findImage, jenkins, script, runJob, webhook): modelled
+// tasks whose duration and outcome the scenario sets (ExecutionHooks::external_stage; by default
+// 30 s and success), so a pipeline's timing and failure handling around them can be rehearsed.
+#include "strategies/pipeline/execution.h"
+#include "strategies/stages/stages.h"
+
+namespace deploysim::strategies {
+namespace {
+
+class ModelledTask : public Task {
+ public:
+  const char* name() const override { return "modelledExternalWork"; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    if (!outcome_) {
+      outcome_ = c.execution.hooks().external_stage(c.stage);
+      return done(TaskOutcome::running(outcome_->duration));
+    }
+    if (!outcome_->succeeds) return done(TaskOutcome::terminal(outcome_->message));
+    done(TaskOutcome::succeeded(outcome_->outputs));
+  }
+
+ private:
+  std::optional<ExternalOutcome> outcome_;
+};
+
+class ExternalStage : public StageDefinition {
+ public:
+  explicit ExternalStage(const char* type) : type_(type) {}
+  const char* type() const override { return type_; }
+  sim::Status plan(Stage& stage, Execution&) const override {
+    stage.tasks.push_back(std::make_unique<ModelledTask>());
+    return sim::Status();
+  }
+
+ private:
+  const char* type_;
+};
+
+}  // namespace
+
+std::unique_ptr<StageDefinition> make_external_stage(const char* type) { return std::make_unique<ExternalStage>(type); }
+
+}  // namespace deploysim::strategies

@@ -1,0 +1,49 @@
+// manualJudgment: waits for a person (Orca's WaitForJudgmentTask, polled every 15 s, 3 days by
+// default): "continue" succeeds, "stop" fails the stage (TERMINAL, or by its failure options).
+// The choice (judgmentInput) is what #judgment('<stage name>') returns.
+#include "strategies/pipeline/execution.h"
+#include "strategies/stages/stages.h"
+
+namespace deploysim::strategies {
+namespace {
+
+constexpr sim::Duration kPoll = sim::Duration::seconds(15);
+constexpr sim::Duration kDefaultTimeout = sim::Duration::hours(72);
+
+class WaitForJudgmentTask : public Task {
+ public:
+  const char* name() const override { return "waitForJudgment"; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    if (!asked_) {
+      asked_ = true;
+      c.execution.hooks().judgment_requested(c.execution, c.stage);
+    }
+    const std::string status = c.stage.context.value("judgmentStatus", Json("")).is_string()
+                                   ? c.stage.context.value("judgmentStatus", std::string())
+                                   : std::string();
+    if (status == "continue") return done(TaskOutcome::succeeded());
+    if (status == "stop") return done(TaskOutcome::terminal("judged: stop"));
+    if (c.loop.now() - c.stage.start_time >= kDefaultTimeout && !c.stage.context.contains("stageTimeoutMs")) {
+      return done(TaskOutcome::terminal("no judgment within 3 days"));
+    }
+    done(TaskOutcome::running(kPoll));
+  }
+
+ private:
+  bool asked_ = false;
+};
+
+class ManualJudgmentStage : public StageDefinition {
+ public:
+  const char* type() const override { return "manualJudgment"; }
+  sim::Status plan(Stage& stage, Execution&) const override {
+    stage.tasks.push_back(std::make_unique<WaitForJudgmentTask>());
+    return sim::Status();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StageDefinition> make_manual_judgment_stage() { return std::make_unique<ManualJudgmentStage>(); }
+
+}  // namespace deploysim::strategies

@@ -1,0 +1,24 @@
+// The registry of implemented stage types.
+#include "strategies/stages/stages.h"
+
+namespace deploysim::strategies {
+
+std::unique_ptr<StageDefinition> make_wait_stage();
+std::unique_ptr<StageDefinition> make_manual_judgment_stage();
+std::unique_ptr<StageDefinition> make_check_preconditions_stage();
+std::unique_ptr<StageDefinition> make_check_precondition_stage();
+std::unique_ptr<StageDefinition> make_evaluate_variables_stage();
+std::unique_ptr<StageDefinition> make_external_stage(const char* type);
+
+void register_stages(StageRegistry& registry) {
+  registry.add(make_wait_stage());
+  registry.add(make_manual_judgment_stage());
+  registry.add(make_check_preconditions_stage());
+  registry.add(make_check_precondition_stage());
+  registry.add(make_evaluate_variables_stage());
+  for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook"}) {
+    registry.add(make_external_stage(type));
+  }
+}
+
+}  // namespace deploysim::strategies
