@@ -234,15 +234,7 @@ void Execution::start() {
   }
   status_ = Status::kRunning;
   hooks_.execution_changed(*this);
-  if (trace_ != nullptr) {
-    trace::Event e;
-    trace::ExecutionChange* c = e.mutable_execution();
-    c->set_execution(id_);
-    c->set_pipeline(config_.name);
-    c->set_application(config_.application);
-    c->set_status(status_name(status_));
-    trace_->append(loop_.now(), e);
-  }
+  trace_execution();
   std::vector<Stage*> initial;
   for (auto& s : stages_) {
     if (s->requisites.empty()) initial.push_back(s.get());
@@ -252,6 +244,17 @@ void Execution::start() {
     return;
   }
   for (Stage* s : initial) start_stage(*s);
+}
+
+void Execution::trace_execution() {
+  if (trace_ == nullptr) return;
+  trace::Event e;
+  trace::ExecutionChange* c = e.mutable_execution();
+  c->set_execution(id_);
+  c->set_pipeline(config_.name);
+  c->set_application(config_.application);
+  c->set_status(status_name(status_));
+  trace_->append(loop_.now(), e);
 }
 
 void Execution::set_stage_status(Stage& stage, Status status) {
@@ -510,15 +513,7 @@ void Execution::finish(Status status) {
   cancel_running(stages_, "the pipeline ended " + std::string(status_name(status)));
   status_ = status;
   end_time_ = loop_.now();
-  if (trace_ != nullptr) {
-    trace::Event e;
-    trace::ExecutionChange* c = e.mutable_execution();
-    c->set_execution(id_);
-    c->set_pipeline(config_.name);
-    c->set_application(config_.application);
-    c->set_status(status_name(status));
-    trace_->append(loop_.now(), e);
-  }
+  trace_execution();
   hooks_.execution_changed(*this);
 }
 

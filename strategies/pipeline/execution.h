@@ -102,6 +102,7 @@ class Execution {
   void cancel_running(std::vector<std::unique_ptr<Stage>>& group, const std::string& reason);
   void check_execution();
   void finish(Status status);
+  void trace_execution();
   void set_stage_status(Stage& stage, Status status);
   Stage* find_mutable(const std::string& name_or_id);
 

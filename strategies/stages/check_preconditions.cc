@@ -122,19 +122,12 @@ class CheckPreconditionsStage : public StageDefinition {
   }
 };
 
-// The synthetic child type: one task.
-class CheckPreconditionStage : public StageDefinition {
- public:
-  const char* type() const override { return "checkPrecondition"; }
-  sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<CheckPreconditionTask>());
-    return sim::Status();
-  }
-};
 
 }  // namespace
 
 std::unique_ptr<StageDefinition> make_check_preconditions_stage() { return std::make_unique<CheckPreconditionsStage>(); }
-std::unique_ptr<StageDefinition> make_check_precondition_stage() { return std::make_unique<CheckPreconditionStage>(); }
+std::unique_ptr<StageDefinition> make_check_precondition_stage() {
+  return std::make_unique<SingleTaskStage<CheckPreconditionTask>>("checkPrecondition");
+}
 
 }  // namespace deploysim::strategies

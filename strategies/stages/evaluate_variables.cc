@@ -34,17 +34,9 @@ class EvaluateVariablesTask : public Task {
   }
 };
 
-class EvaluateVariablesStage : public StageDefinition {
- public:
-  const char* type() const override { return "evaluateVariables"; }
-  sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<EvaluateVariablesTask>());
-    return sim::Status();
-  }
-};
 
 }  // namespace
 
-std::unique_ptr<StageDefinition> make_evaluate_variables_stage() { return std::make_unique<EvaluateVariablesStage>(); }
+std::unique_ptr<StageDefinition> make_evaluate_variables_stage() { return std::make_unique<SingleTaskStage<EvaluateVariablesTask>>("evaluateVariables"); }
 
 }  // namespace deploysim::strategies

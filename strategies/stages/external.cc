@@ -23,21 +23,11 @@ class ModelledTask : public Task {
   std::optional<ExternalOutcome> outcome_;
 };
 
-class ExternalStage : public StageDefinition {
- public:
-  explicit ExternalStage(const char* type) : type_(type) {}
-  const char* type() const override { return type_; }
-  sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<ModelledTask>());
-    return sim::Status();
-  }
-
- private:
-  const char* type_;
-};
 
 }  // namespace
 
-std::unique_ptr<StageDefinition> make_external_stage(const char* type) { return std::make_unique<ExternalStage>(type); }
+std::unique_ptr<StageDefinition> make_external_stage(const char* type) {
+  return std::make_unique<SingleTaskStage<ModelledTask>>(type);
+}
 
 }  // namespace deploysim::strategies

@@ -33,17 +33,9 @@ class WaitForJudgmentTask : public Task {
   bool asked_ = false;
 };
 
-class ManualJudgmentStage : public StageDefinition {
- public:
-  const char* type() const override { return "manualJudgment"; }
-  sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<WaitForJudgmentTask>());
-    return sim::Status();
-  }
-};
 
 }  // namespace
 
-std::unique_ptr<StageDefinition> make_manual_judgment_stage() { return std::make_unique<ManualJudgmentStage>(); }
+std::unique_ptr<StageDefinition> make_manual_judgment_stage() { return std::make_unique<SingleTaskStage<WaitForJudgmentTask>>("manualJudgment"); }
 
 }  // namespace deploysim::strategies

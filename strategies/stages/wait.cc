@@ -30,17 +30,9 @@ class WaitTask : public Task {
   }
 };
 
-class WaitStage : public StageDefinition {
- public:
-  const char* type() const override { return "wait"; }
-  sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<WaitTask>());
-    return sim::Status();
-  }
-};
 
 }  // namespace
 
-std::unique_ptr<StageDefinition> make_wait_stage() { return std::make_unique<WaitStage>(); }
+std::unique_ptr<StageDefinition> make_wait_stage() { return std::make_unique<SingleTaskStage<WaitTask>>("wait"); }
 
 }  // namespace deploysim::strategies
