@@ -9,6 +9,12 @@ std::unique_ptr<StageDefinition> make_check_preconditions_stage();
 std::unique_ptr<StageDefinition> make_check_precondition_stage();
 std::unique_ptr<StageDefinition> make_evaluate_variables_stage();
 std::unique_ptr<StageDefinition> make_external_stage(const char* type);
+std::unique_ptr<StageDefinition> make_resize_server_group_stage();
+std::unique_ptr<StageDefinition> make_enable_server_group_stage();
+std::unique_ptr<StageDefinition> make_disable_server_group_stage();
+std::unique_ptr<StageDefinition> make_destroy_server_group_stage();
+std::unique_ptr<StageDefinition> make_deploy_stage();
+std::unique_ptr<StageDefinition> make_create_server_group_stage();
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -16,6 +22,12 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_check_preconditions_stage());
   registry.add(make_check_precondition_stage());
   registry.add(make_evaluate_variables_stage());
+  registry.add(make_resize_server_group_stage());
+  registry.add(make_enable_server_group_stage());
+  registry.add(make_disable_server_group_stage());
+  registry.add(make_destroy_server_group_stage());
+  registry.add(make_deploy_stage());
+  registry.add(make_create_server_group_stage());
   for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook"}) {
     registry.add(make_external_stage(type));
   }

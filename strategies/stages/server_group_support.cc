@@ -1,0 +1,225 @@
+// Shared tasks and rules of the server group stages.
+#include "strategies/stages/server_group_support.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "providers/target.h"
+#include "strategies/expressions/expression.h"
+
+namespace deploysim::strategies {
+namespace {
+
+constexpr sim::Duration kRetryBackoff = sim::Duration::seconds(5);
+constexpr sim::Duration kRetryFor = sim::Duration::minutes(15);
+constexpr sim::Duration kHealthPoll = sim::Duration::seconds(10);
+constexpr sim::Duration kHealthTimeout = sim::Duration::hours(2);
+
+std::string string_field(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+
+class ProviderTask : public Task {
+ public:
+  ProviderTask(const char* name, ProviderCall call) : name_(name), call_(std::move(call)) {}
+  const char* name() const override { return name_; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    if (!first_try_) first_try_ = c.loop.now();
+    const sim::TimePoint first = *first_try_;
+    sim::EventLoop& loop = c.loop;
+    call_(c, [first, &loop, done = std::move(done), name = name_](const providers::OpResult& r) {
+      if (r.ok()) return done(TaskOutcome::succeeded());
+      if (r.retryable() && loop.now() - first < kRetryFor) return done(TaskOutcome::running(kRetryBackoff));
+      done(TaskOutcome::terminal(std::string(name) + ": " + r.message));
+    });
+  }
+
+ private:
+  const char* name_;
+  ProviderCall call_;
+  std::optional<sim::TimePoint> first_try_;
+};
+
+
+class ResolveTargetTask : public Task {
+ public:
+  const char* name() const override { return "determineTargetServerGroup"; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    Json& ctx = c.stage.context;
+    for (const char* key : {"serverGroupName", "asgName"}) {
+      if (!string_field(ctx, key).empty()) {
+        ctx["serverGroupName"] = string_field(ctx, key);
+        return done(TaskOutcome::succeeded());
+      }
+    }
+    const std::string target_name = string_field(ctx, "target").empty() ? "current_asg_dynamic" : string_field(ctx, "target");
+    const sim::Result<providers::Target> target = providers::parse_target(target_name);
+    if (!target.ok()) return done(TaskOutcome::terminal(target.error().message));
+    const std::string region = region_of(ctx);
+    Stage* stage = &c.stage;
+    const sim::TimePoint started = c.stage.start_time;
+    sim::EventLoop& loop = c.loop;
+    with_cluster(c, std::move(done), [=, &loop](const providers::ClusterInfo& info) {
+      const providers::TargetResult r = providers::resolve_target(info, region, *target);
+      if (!r.result.ok()) {
+        // Orca retries target resolution (15 tries, 1 s apart) before giving up.
+        if (loop.now() - started < sim::Duration::seconds(15)) return TaskOutcome::running(sim::Duration::seconds(1));
+        return TaskOutcome::terminal(r.result.message);
+      }
+      stage->context["serverGroupName"] = r.server_group->name;
+      Json outputs = Json::object();
+      outputs["serverGroupName"] = r.server_group->name;
+      return TaskOutcome::succeeded(outputs);
+    });
+  }
+};
+
+class WaitTask : public Task {
+ public:
+  enum class Kind { kUp, kCapacity, kDestroyed, kDisabled };
+  explicit WaitTask(Kind kind) : kind_(kind) {}
+  const char* name() const override {
+    switch (kind_) {
+      case Kind::kUp: return "waitForUpInstances";
+      case Kind::kCapacity: return "waitForCapacityMatch";
+      case Kind::kDestroyed: return "waitForDestroyedServerGroup";
+      case Kind::kDisabled: return "waitForServerGroupDisabled";
+    }
+    return "wait";
+  }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    const std::string name = string_field(c.stage.context, "serverGroupName");
+    const Json context = c.stage.context;
+    const Kind kind = kind_;
+    const sim::Duration waited = c.loop.now() - c.stage.start_time;
+    with_cluster(c, std::move(done), [=](const providers::ClusterInfo& info) {
+      const providers::ServerGroupInfo* g = find_group(info, name);
+      if (kind == Kind::kDestroyed) return g == nullptr ? TaskOutcome::succeeded() : TaskOutcome::running(kHealthPoll);
+      if (waited > kHealthTimeout && !context.contains("stageTimeoutMs")) {
+        return TaskOutcome::terminal(std::string("timed out waiting for ") + (kind == Kind::kUp ? "instances to be up" : "capacity to match"));
+      }
+      if (g == nullptr) return TaskOutcome::running(kHealthPoll);  // the cache may not show it yet
+      if (kind == Kind::kDisabled) {
+        bool any_up = false;
+        for (const providers::InstanceInfo& i : g->instances) {
+          for (const providers::Health& h : i.health) any_up = any_up || (!h.platform && h.state == providers::HealthState::kUp);
+        }
+        return g->disabled && !any_up ? TaskOutcome::succeeded() : TaskOutcome::running(kHealthPoll);
+      }
+      const int desired = g->capacity.desired;
+      const double percent = context.contains("targetHealthyDeployPercentage") && context["targetHealthyDeployPercentage"].is_number()
+                                 ? context["targetHealthyDeployPercentage"].get<double>() : 100.0;
+      const int target = target_healthy(desired, percent);
+      const auto interesting = interesting_health(context);
+      int up = 0;
+      for (const providers::InstanceInfo& i : g->instances) up += instance_is_up(i, interesting) ? 1 : 0;
+      const int count = static_cast<int>(g->instances.size());
+      if (kind == Kind::kUp) {
+        if (count >= target && up >= target) return TaskOutcome::succeeded();
+      } else if (count == desired && (g->disabled || up >= target)) {
+        return TaskOutcome::succeeded();
+      }
+      return TaskOutcome::running(kHealthPoll);
+    });
+  }
+
+ private:
+  Kind kind_;
+};
+
+}  // namespace
+
+const providers::ServerGroupInfo* find_group(const providers::ClusterInfo& c, const std::string& name) {
+  for (const providers::ServerGroupInfo& g : c.server_groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+void with_cluster(TaskContext& c, std::function<void(TaskOutcome)> done, ClusterCheck check) {
+  const std::string cluster = cluster_of(c.stage.context);
+  c.provider.describe_cluster(cluster, [done = std::move(done), check = std::move(check)](
+                                           const providers::OpResult& r, const providers::ClusterInfo& info) {
+    if (!r.ok()) {
+      if (r.retryable()) return done(TaskOutcome::running(kRetryBackoff));
+      return done(TaskOutcome::terminal("describe cluster: " + r.message));
+    }
+    done(check(info));
+  });
+}
+
+std::string cluster_of(const Json& context) {
+  if (!string_field(context, "cluster").empty()) return string_field(context, "cluster");
+  if (context.contains("moniker") && context["moniker"].is_object() && !string_field(context["moniker"], "cluster").empty()) {
+    return string_field(context["moniker"], "cluster");
+  }
+  const std::string app = string_field(context, "application");
+  const std::string stack = string_field(context, "stack");
+  const std::string detail = string_field(context, "freeFormDetails");
+  if (!detail.empty()) return app + "-" + stack + "-" + detail;
+  if (!stack.empty()) return app + "-" + stack;
+  return app;
+}
+
+std::string region_of(const Json& context) {
+  if (context.contains("regions") && context["regions"].is_array() && !context["regions"].empty() &&
+      context["regions"][0].is_string()) {
+    return context["regions"][0].get<std::string>();
+  }
+  if (!string_field(context, "region").empty()) return string_field(context, "region");
+  if (context.contains("availabilityZones") && context["availabilityZones"].is_object() && !context["availabilityZones"].empty()) {
+    return context["availabilityZones"].begin().key();
+  }
+  return "";
+}
+
+std::optional<std::vector<std::string>> interesting_health(const Json& context) {
+  if (!context.contains("interestingHealthProviderNames") || !context["interestingHealthProviderNames"].is_array()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  for (const Json& n : context["interestingHealthProviderNames"]) {
+    if (n.is_string()) names.push_back(n.get<std::string>());
+  }
+  return names;
+}
+
+bool instance_is_up(const providers::InstanceInfo& instance, const std::optional<std::vector<std::string>>& interesting) {
+  // An empty list of interesting providers means health is ignored: every instance counts as up.
+  if (interesting && interesting->empty()) return true;
+  const auto counts = [&](const providers::Health& h) {
+    return !interesting || std::find(interesting->begin(), interesting->end(), h.provider) != interesting->end();
+  };
+  bool some_up = false;
+  for (const providers::Health& h : instance.health) {
+    if (!counts(h)) continue;
+    using providers::HealthState;
+    if (h.state == HealthState::kDown || h.state == HealthState::kOutOfService || h.state == HealthState::kStarting ||
+        h.state == HealthState::kDraining) {
+      return false;
+    }
+    if (h.state == HealthState::kUp) some_up = true;
+    // The platform health counts as up when it is named among the interesting providers and is
+    // not Down (AWS reports a running machine as Unknown).
+    if (h.platform && interesting && h.state != HealthState::kDown) some_up = true;
+  }
+  return some_up;
+}
+
+int target_healthy(int desired, double percent) {
+  if (desired <= 0 || percent <= 0) return 0;
+  const int t = static_cast<int>(std::lround(percent * desired / 100.0));
+  return std::max(1, t);
+}
+
+std::unique_ptr<Task> provider_task(const char* name, ProviderCall call) {
+  return std::make_unique<ProviderTask>(name, std::move(call));
+}
+std::unique_ptr<Task> resolve_target_task() { return std::make_unique<ResolveTargetTask>(); }
+std::unique_ptr<Task> wait_for_up_instances_task() { return std::make_unique<WaitTask>(WaitTask::Kind::kUp); }
+std::unique_ptr<Task> wait_for_capacity_match_task() { return std::make_unique<WaitTask>(WaitTask::Kind::kCapacity); }
+std::unique_ptr<Task> wait_for_destroyed_task() { return std::make_unique<WaitTask>(WaitTask::Kind::kDestroyed); }
+std::unique_ptr<Task> wait_for_disabled_task() { return std::make_unique<WaitTask>(WaitTask::Kind::kDisabled); }
+
+}  // namespace deploysim::strategies
