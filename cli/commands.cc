@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <vector>
 #include <iostream>
 #include <string>
 
@@ -13,6 +16,8 @@
 #include "scenarios/kernel_demo.h"
 #include "scenarios/loader.h"
 #include "scenarios/world_run.h"
+#include "strategies/pipeline/pipeline.h"
+#include "strategies/stages/stages.h"
 #include "sim/kernel/time.h"
 #include "sim/kernel/trace.h"
 
@@ -190,6 +195,23 @@ int run_scenario(const RunArgs& args) {
     print_stats_row(name, "", stats, error_breakdown(stats) +
                                          (stats.retries ? "; " + with_commas(stats.retries) + " retries" : ""));
   }
+  if (r.pipeline) {
+    const scenarios::PipelineSummary& p = *r.pipeline;
+    std::printf("\n  pipeline %s: %s", p.name.c_str(), p.status.c_str());
+    if (p.status != "NOT_STARTED") {
+      std::printf(" (%s to %s)", sim::to_string(p.start).c_str(),
+                  p.end > p.start ? sim::to_string(p.end).c_str() : "still running");
+    }
+    std::printf("\n  %-34s %-20s %-16s %-14s %s\n", "stage", "type", "status", "start", "end");
+    for (const scenarios::StageTimeline& st : p.stages) {
+      const std::string name = std::string(static_cast<size_t>(st.depth) * 2, ' ') + st.name;
+      const bool started = st.status != "NOT_STARTED";
+      const bool ended = started && st.status != "RUNNING";
+      std::printf("  %-34s %-20s %-16s %-14s %s%s%s\n", name.substr(0, 34).c_str(), st.type.c_str(), st.status.c_str(),
+                  started ? sim::to_string(st.start).c_str() : "-", ended ? sim::to_string(st.end).c_str() : "-",
+                  st.message.empty() ? "" : "  ", st.message.c_str());
+    }
+  }
   std::printf("\n  health transitions %s, crashes %s\n", with_commas(r.health_transitions).c_str(),
               with_commas(r.crashes).c_str());
   std::printf("  fingerprint %s over %s trace events%s%s\n", hex64(r.trace_hash).c_str(),
@@ -201,6 +223,41 @@ int run_scenario(const RunArgs& args) {
               with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
               with_commas(r.events_run).c_str());
   return kExitOk;
+}
+
+int run_validate(const std::vector<std::string>& files) {
+  int bad = 0;
+  strategies::StageRegistry registry;
+  strategies::register_stages(registry);
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "deploysim validate: cannot read " << file << "\n";
+      ++bad;
+      continue;
+    }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    // A pipeline file is an object with stages or pipelines, or an array; anything else is read as
+    // a scenario.
+    const strategies::Json json = strategies::Json::parse(text, nullptr, false);
+    const bool pipeline = !json.is_discarded() &&
+                          (json.is_array() || (json.is_object() && (json.contains("stages") || json.contains("pipelines"))));
+    std::string problems;
+    if (pipeline) {
+      const auto loaded = strategies::load_pipelines(text, file, [&](const std::string& t) { return registry.supports(t); });
+      if (!loaded.ok()) problems = loaded.error().message;
+      else std::printf("ok  %s: %zu pipeline(s)\n", file.c_str(), loaded->size());
+    } else {
+      const auto loaded = scenarios::parse_scenario(text, file);
+      if (!loaded.ok()) problems = loaded.error().message;
+      else std::printf("ok  %s: scenario %s%s\n", file.c_str(), loaded->name.c_str(), loaded->pipeline ? " with a pipeline" : "");
+    }
+    if (!problems.empty()) {
+      std::cerr << problems << "\n";
+      ++bad;
+    }
+  }
+  return bad == 0 ? kExitOk : kExitUsage;
 }
 
 int run_trace_info(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace deploysim::cli {
 
@@ -31,6 +32,9 @@ struct RunArgs {
   std::string metrics;
 };
 int run_scenario(const RunArgs& args);
+
+// Loads pipeline and scenario files and reports every problem; 0 when all are valid, 2 otherwise.
+int run_validate(const std::vector<std::string>& files);
 
 int run_trace_info(const std::string& path);
 int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplete);

@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
   run->add_option("--metrics", run_args.metrics,
                   "Write per-interval metrics (server groups and clients) to this CSV file");
 
+  std::vector<std::string> validate_files;
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Check pipeline files (Spinnaker JSON) and scenario files, reporting every problem.");
+  validate->add_option("FILE", validate_files, "Pipeline or scenario files")->required();
+
   CLI::App* trace = app.add_subcommand("trace", "Inspect a trace file.");
   trace->require_subcommand(1);
   std::string info_path;
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
 
   if (demo->parsed()) return run_demo(demo_args);
   if (run->parsed()) return run_scenario(run_args);
+  if (validate->parsed()) return run_validate(validate_files);
   if (info->parsed()) return run_trace_info(info_path);
   if (dump->parsed()) return run_trace_dump(dump_path, dump_limit, dump_incomplete);
   std::cerr << app.help();

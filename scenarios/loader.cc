@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "scenarios/json_syntax.h"
+#include "strategies/pipeline/pipeline.h"
+#include "strategies/stages/stages.h"
 #include "scenarios/scenario.pb.h"
 #include "sim/world/names.h"
 
@@ -62,6 +64,7 @@ class Converter {
                                 Bound::kPositive)) {
       w.metrics_interval = *d;
     }
+    convert_pipeline(out);
     return out;
   }
 
@@ -664,6 +667,79 @@ class Converter {
     w.api.rate_limit_per_s = a.rate_limit_per_s();
     w.api.burst = at_least(a.has_burst() ? std::optional<int>(a.burst()) : std::nullopt, 10, 1, "api.burst");
     if (auto d = duration(a.read_lag(), "api.read_lag", Duration::zero(), Bound::kNonNegative)) w.api.read_lag = *d;
+  }
+
+  void convert_pipeline(LoadedScenario& out) {
+    const bool inline_pipeline = s_.has_pipeline();
+    const bool from_file = !s_.pipeline_file().empty();
+    if (inline_pipeline && from_file) problem("pipeline_file", "give either pipeline or pipeline_file, not both");
+    if (!inline_pipeline && !from_file) {
+      if (s_.has_trigger() || s_.has_operator_() || s_.external_stages_size() > 0) {
+        problem("pipeline", "trigger, operator and external_stages need a pipeline");
+      }
+      return;
+    }
+    PipelinePlan plan;
+    if (inline_pipeline) {
+      google::protobuf::util::MessageToJsonString(s_.pipeline(), &plan.json);
+      plan.source = file_.string() + ": pipeline";
+    } else {
+      const fs::path path = fs::path(s_.pipeline_file()).is_absolute() ? fs::path(s_.pipeline_file())
+                                                                      : file_.parent_path() / s_.pipeline_file();
+      std::ifstream in(path);
+      if (!in) {
+        problem("pipeline_file", "cannot read pipeline file " + path.string());
+        return;
+      }
+      plan.json.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      plan.source = path.string();
+    }
+    plan.name = s_.pipeline_name();
+    // The pipeline must load, with every stage type one the engine runs.
+    strategies::StageRegistry registry;
+    strategies::register_stages(registry);
+    const auto loaded = strategies::load_pipelines(plan.json, plan.source, [&](const std::string& t) { return registry.supports(t); });
+    if (!loaded.ok()) {
+      problem("pipeline", loaded.error().message);
+    } else if (!plan.name.empty() &&
+               std::none_of(loaded->begin(), loaded->end(), [&](const auto& p) { return p.name == plan.name; })) {
+      problem("pipeline_name", "no pipeline named " + in_quotes(plan.name) + " in " + plan.source);
+    }
+    const pb::Trigger& t = s_.trigger();
+    if (auto d = duration(t.at(), "trigger.at", Duration::minutes(1), Bound::kNonNegative)) plan.trigger_at = *d;
+    if (!t.type().empty()) plan.trigger_type = t.type();
+    plan.artifact = t.artifact();
+    if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(),
+                                               [&](const auto& v) { return v.name == plan.artifact; })) {
+      problem("trigger.artifact", "unknown version " + in_quotes(plan.artifact) + "; it must be one of versions[].name");
+    }
+    if (t.has_parameters()) google::protobuf::util::MessageToJsonString(t.parameters(), &plan.parameters_json);
+    for (int i = 0; i < s_.operator_().judgments_size(); ++i) {
+      const pb::Judgment& j = s_.operator_().judgments(i);
+      const std::string path = item("operator", "judgments", size_t(i));
+      PipelinePlan::Judgment out_j;
+      out_j.stage = j.stage();
+      out_j.input = j.input();
+      if (j.stage().empty()) problem(field(path, "stage"), "required: the manual judgment stage's name");
+      if (!j.status().empty()) {
+        if (j.status() != "continue" && j.status() != "stop") problem(field(path, "status"), "must be continue or stop");
+        out_j.status = j.status();
+      }
+      if (auto d = duration(j.after(), field(path, "after"), Duration::minutes(2), Bound::kNonNegative)) out_j.after = *d;
+      plan.judgments.push_back(out_j);
+    }
+    for (int i = 0; i < s_.external_stages_size(); ++i) {
+      const pb::ExternalStage& e = s_.external_stages(i);
+      const std::string path = item("", "external_stages", size_t(i));
+      PipelinePlan::External out_e;
+      out_e.stage = e.stage();
+      out_e.type = e.type();
+      out_e.fails = e.fails();
+      if (e.stage().empty() && e.type().empty()) problem(path, "needs a stage name or a type to match");
+      if (auto d = duration(e.duration(), field(path, "duration"), Duration::seconds(30), Bound::kNonNegative)) out_e.duration = *d;
+      plan.external.push_back(out_e);
+    }
+    out.pipeline = std::move(plan);
   }
 
   const pb::Scenario& s_;

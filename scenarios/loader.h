@@ -6,13 +6,41 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/kernel/result.h"
 #include "sim/kernel/time.h"
 #include "sim/world/config.h"
 
 namespace deploysim::scenarios {
+
+// The pipeline a scenario runs, with its trigger and the world around it (operators, external
+// systems).
+struct PipelinePlan {
+  std::string json;     // Spinnaker pipeline JSON (inline, or the file's contents)
+  std::string source;   // names it in messages: the pipeline file, or "<scenario>: pipeline"
+  std::string name;     // which pipeline, when the JSON holds several ("": the first)
+  sim::Duration trigger_at = sim::Duration::minutes(1);
+  std::string trigger_type = "manual";
+  std::string artifact;        // what deploy stages deploy
+  std::string parameters_json = "{}";
+  struct Judgment {
+    std::string stage;
+    std::string input;
+    std::string status = "continue";
+    sim::Duration after = sim::Duration::minutes(2);
+  };
+  std::vector<Judgment> judgments;
+  struct External {
+    std::string stage;  // a stage name, or empty to match by type
+    std::string type;
+    sim::Duration duration = sim::Duration::seconds(30);
+    bool fails = false;
+  };
+  std::vector<External> external;
+};
 
 struct LoadedScenario {
   std::filesystem::path path;
@@ -21,6 +49,7 @@ struct LoadedScenario {
   uint64_t seed = 0;
   sim::Duration duration;
   world::WorldConfig world;
+  std::optional<PipelinePlan> pipeline;
 };
 
 // Reads and validates a scenario file. Errors (kInvalidArgument, or kIo when the file cannot be

@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "sim/kernel/event_loop.h"
 #include "sim/kernel/trace.h"
+#include "scenarios/pipeline_driver.h"
 #include "sim/world/world.h"
 
 namespace deploysim::scenarios {
@@ -93,6 +95,25 @@ WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration si
   return summary;
 }
 
+PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
+  PipelineSummary p;
+  p.name = driver.pipeline().name;
+  const strategies::Execution* e = driver.execution();
+  if (e == nullptr) {
+    p.status = "NOT_STARTED";
+    return p;
+  }
+  p.status = strategies::status_name(e->status());
+  p.start = e->start_time();
+  p.end = e->end_time();
+  std::function<void(const strategies::Stage&, int)> add = [&](const strategies::Stage& s, int depth) {
+    p.stages.push_back({s.name, s.type, strategies::status_name(s.status), s.start_time, s.end_time, s.message, depth});
+    for (const auto& b : s.before) add(*b, depth + 1);
+  };
+  for (const auto& s : e->stages()) add(*s, 0);
+  return p;
+}
+
 }  // namespace
 
 sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options) {
@@ -124,6 +145,11 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
   sim::EventLoop loop;
   world::World w(scenario.world, loop, seed, trace.get());
   w.start();
+  std::unique_ptr<PipelineDriver> driver;
+  if (scenario.pipeline) {
+    driver = std::make_unique<PipelineDriver>(*scenario.pipeline, w, loop, seed, trace.get());
+    if (sim::Status started = driver->start(); !started.ok()) return started.error();
+  }
   const sim::TimePoint end = sim::TimePoint::start() + scenario.duration;
   for (sim::TimePoint t = sim::TimePoint::start(); t < end;) {
     t = std::min(end, t + options.progress_every);
@@ -132,6 +158,7 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
   }
 
   WorldRunSummary summary = summarise(w, seed, scenario.duration);
+  if (driver) summary.pipeline = summarise_pipeline(*driver);
   summary.events_run = loop.events_run();
   if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();
   summary.trace_events = trace->event_count();

@@ -33,6 +33,24 @@ struct ServerGroupSummary {
   std::vector<std::pair<std::string, int>> instances_by_state;  // state name, count (non-zero)
 };
 
+struct StageTimeline {
+  std::string name;
+  std::string type;
+  std::string status;
+  sim::TimePoint start;
+  sim::TimePoint end;
+  std::string message;
+  int depth = 0;  // 0 for top-level stages, 1 for their synthetic stages, ...
+};
+
+struct PipelineSummary {
+  std::string name;
+  std::string status;
+  sim::TimePoint start;
+  sim::TimePoint end;
+  std::vector<StageTimeline> stages;  // top-level stages in pipeline order, each followed by its synthetic ones
+};
+
 struct WorldRunSummary {
   uint64_t seed = 0;
   sim::Duration simulated;
@@ -44,6 +62,7 @@ struct WorldRunSummary {
   uint64_t events_run = 0;
   uint64_t trace_events = 0;
   uint64_t trace_hash = 0;
+  std::optional<PipelineSummary> pipeline;
 };
 
 // Runs `scenario`. Errors: an output that cannot be written (nothing is left behind).

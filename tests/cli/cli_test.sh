@@ -97,6 +97,22 @@ first=$(grep -o "fingerprint [0-9a-f]*" <<<"$out")
 run 0 run "$library/crash-detection.json" --seed 5
 [[ "$(grep -o "fingerprint [0-9a-f]*" <<<"$out")" == "$first" ]] || fail "same seed, different fingerprint"
 
+# A pipeline scenario prints its stage timeline and final status.
+run 0 run "$library/rolling-blue-green-rollback.json"
+grep -q "pipeline rolling-blue-green: SUCCEEDED" <<<"$out" || fail "no SUCCEEDED pipeline line: $out"
+grep -qE "^  continue +checkPreconditions +STOPPED" <<<"$out" || fail "the untaken branch is not STOPPED: $out"
+grep -qE "^  rgreen +destroyServerGroup +SUCCEEDED" <<<"$out" || fail "the rollback did not destroy green: $out"
+grep -qE "^  myapp-v001 .*2 terminated" <<<"$out" || fail "v001 should end with its 2 instances terminated: $out"
+
+# validate: every problem reported, exit 2; valid files exit 0.
+printf '{"name": "p", "stages": [{"refId": "1", "type": "teleport", "name": "beam"}, {"refId": "2", "requisiteStageRefIds": ["9"], "type": "wait"}]}' >"$work/bad-pipeline.json"
+run 2 validate "$work/bad-pipeline.json" "$library/steady-state.json"
+grep -q 'refId 1 "beam" (teleport)' <<<"$err" || fail "validate does not name the unknown stage: $err"
+grep -q "depends on refId 9" <<<"$err" || fail "validate does not report the missing requisite: $err"
+grep -q "^ok  .*steady-state.json" <<<"$out" || fail "validate does not confirm the good file: $out"
+run 0 validate "$library/rolling-blue-green-continue.json"
+grep -q "with a pipeline" <<<"$out" || fail "validate should see the scenario's pipeline: $out"
+
 if [[ $failures -eq 0 ]]; then
   echo "cli_test: all checks passed"
 fi

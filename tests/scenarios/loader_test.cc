@@ -152,6 +152,62 @@ TEST(Loader, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 2) << "one line per problem:\n" << m;
 }
 
+TEST(Loader, ReadsAnInlinePipelineWithItsTriggerAndOperator) {
+  std::string text = kBase;
+  text.insert(text.rfind('}'), R"(, "pipeline": {"name": "p", "stages": [
+      {"refId": "1", "type": "manualJudgment", "name": "judge"},
+      {"refId": "2", "requisiteStageRefIds": ["1"], "type": "bake", "name": "bake it"}]},
+    "trigger": {"at": "2m", "artifact": "v2", "parameters": {"env": "prod"}},
+    "operator": {"judgments": [{"stage": "judge", "input": "go", "after": "90s"}]},
+    "external_stages": [{"type": "bake", "duration": "4m", "fails": true}])");
+  sim::Result<LoadedScenario> s = parse_scenario(text, kFile);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_TRUE(s->pipeline.has_value());
+  const PipelinePlan& p = *s->pipeline;
+  EXPECT_EQ(p.trigger_at, sim::Duration::minutes(2));
+  EXPECT_EQ(p.artifact, "v2");
+  EXPECT_NE(p.parameters_json.find("\"env\""), std::string::npos);
+  ASSERT_EQ(p.judgments.size(), 1u);
+  EXPECT_EQ(p.judgments[0].after, sim::Duration::seconds(90));
+  EXPECT_EQ(p.judgments[0].status, "continue") << "default";
+  ASSERT_EQ(p.external.size(), 1u);
+  EXPECT_TRUE(p.external[0].fails);
+  EXPECT_NE(p.json.find("manualJudgment"), std::string::npos);
+}
+
+TEST(Loader, PipelineProblemsAreScenarioProblems) {
+  const auto with_pipeline = [](const std::string& extra) {
+    std::string text = kBase;
+    text.insert(text.rfind('}'), extra);
+    return text;
+  };
+  const std::vector<BadCase> cases = {
+      {"unknown stage type in the pipeline",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": [{"refId": "1", "type": "teleport", "name": "beam"}]})"),
+       "refId 1 \"beam\" (teleport)"},
+      {"a cycle in the pipeline",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": [{"refId": "1", "requisiteStageRefIds": ["1"], "type": "wait"}]})"),
+       "cycle"},
+      {"both pipeline and pipeline_file",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "pipeline_file": "x.json")"), "give either pipeline or pipeline_file"},
+      {"a missing pipeline file", with_pipeline(R"(, "pipeline_file": "no-such-pipeline.json")"), "cannot read pipeline file"},
+      {"an operator without a pipeline", with_pipeline(R"(, "operator": {"judgments": [{"stage": "j"}]})"), "need a pipeline"},
+      {"deploying an unknown version",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "trigger": {"artifact": "v7"})"), "trigger.artifact: unknown version \"v7\""},
+      {"a judgment status that is neither continue nor stop",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "operator": {"judgments": [{"stage": "j", "status": "maybe"}]})"),
+       "operator.judgments[0].status: must be continue or stop"},
+      {"an unknown pipeline name",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "pipeline_name": "q")"), "no pipeline named \"q\""},
+  };
+  for (const BadCase& c : cases) {
+    sim::Result<LoadedScenario> s = parse_scenario(c.text, kFile);
+    ASSERT_FALSE(s.ok()) << c.what;
+    EXPECT_NE(s.error().message.find(c.expected), std::string::npos)
+        << c.what << "\n  expected: " << c.expected << "\n  got:      " << s.error().message;
+  }
+}
+
 TEST(Loader, MissingFileIsAnIoError) {
   sim::Result<LoadedScenario> s = load_scenario("/nonexistent/scenario.json");
   ASSERT_FALSE(s.ok());

@@ -1,0 +1,62 @@
+// The scenario's pipeline, triggered and surrounded by its operator and external systems.
+#include "scenarios/pipeline_driver.h"
+
+#include "strategies/stages/stages.h"
+
+namespace deploysim::scenarios {
+
+PipelineDriver::PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
+                               sim::TraceWriter* trace)
+    : plan_(plan), loop_(loop), trace_(trace), api_(world, loop, seed), provider_(world, api_, loop) {
+  strategies::register_stages(registry_);
+}
+
+sim::Status PipelineDriver::start() {
+  const auto loaded = strategies::load_pipelines(plan_.json, plan_.source,
+                                                 [this](const std::string& t) { return registry_.supports(t); });
+  if (!loaded.ok()) return loaded.error();
+  pipeline_ = loaded->front();
+  for (const strategies::PipelineConfig& p : *loaded) {
+    if (!plan_.name.empty() && p.name == plan_.name) pipeline_ = p;
+  }
+  api_.start();
+  loop_.schedule(sim::TimePoint::start() + plan_.trigger_at, sim::Action::boxed([this] {
+    strategies::Json trigger = strategies::Json::object();
+    trigger["type"] = plan_.trigger_type;
+    trigger["artifact"] = plan_.artifact;
+    trigger["parameters"] = strategies::Json::parse(plan_.parameters_json, nullptr, false);
+    if (trigger["parameters"].is_discarded()) trigger["parameters"] = strategies::Json::object();
+    execution_ = std::make_unique<strategies::Execution>("execution-1", pipeline_, trigger, registry_, loop_,
+                                                         provider_, *this, trace_);
+    execution_->start();
+  }));
+  return sim::Status();
+}
+
+void PipelineDriver::judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) {
+  for (const PipelinePlan::Judgment& j : plan_.judgments) {
+    if (j.stage != stage.name) continue;
+    strategies::Execution* e = &execution;
+    const std::string name = stage.name, status = j.status, input = j.input;
+    loop_.schedule_after(j.after, sim::Action::boxed([e, name, status, input] { e->judge(name, status, input); }));
+    return;
+  }
+}
+
+strategies::ExternalOutcome PipelineDriver::external_stage(const strategies::Stage& stage) {
+  strategies::ExternalOutcome outcome;
+  // A match by stage name wins over a match by type.
+  const PipelinePlan::External* chosen = nullptr;
+  for (const PipelinePlan::External& e : plan_.external) {
+    if (!e.stage.empty() && e.stage == stage.name) chosen = &e;
+    if (chosen == nullptr && e.stage.empty() && e.type == stage.type) chosen = &e;
+  }
+  if (chosen != nullptr) {
+    outcome.duration = chosen->duration;
+    outcome.succeeds = !chosen->fails;
+    outcome.message = "modelled " + stage.type + " failed";
+  }
+  return outcome;
+}
+
+}  // namespace deploysim::scenarios

@@ -1,0 +1,43 @@
+// Runs a scenario's pipeline against its world: the cloud API model and the simulated provider,
+// the stage registry, the trigger at its time, and the people and systems around the pipeline
+// (the operator answering judgments, external stages taking their modelled time).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/sim/sim_provider.h"
+#include "scenarios/loader.h"
+#include "sim/world/cloud_api.h"
+#include "strategies/pipeline/execution.h"
+
+namespace deploysim::scenarios {
+
+class PipelineDriver : public strategies::ExecutionHooks {
+ public:
+  // The world, loop and trace must outlive the driver; `plan` was validated by the loader.
+  PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
+                 sim::TraceWriter* trace);
+
+  // Loads the pipeline and schedules its trigger. Errors if the pipeline does not load.
+  sim::Status start();
+  // Null until the trigger fires.
+  const strategies::Execution* execution() const { return execution_.get(); }
+  const strategies::PipelineConfig& pipeline() const { return pipeline_; }
+
+  void judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) override;
+  strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
+
+ private:
+  const PipelinePlan& plan_;
+  sim::EventLoop& loop_;
+  sim::TraceWriter* trace_;
+  world::CloudApi api_;
+  providers::SimProvider provider_;
+  strategies::StageRegistry registry_;
+  strategies::PipelineConfig pipeline_;
+  std::unique_ptr<strategies::Execution> execution_;
+};
+
+}  // namespace deploysim::scenarios
