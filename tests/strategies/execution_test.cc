@@ -8,9 +8,7 @@
 #include <map>
 #include <memory>
 
-#include "providers/sim/sim_provider.h"
-#include "strategies/stages/stages.h"
-#include "tests/world/world_test_util.h"
+#include "tests/strategies/engine_fixture.h"
 
 namespace deploysim::strategies {
 namespace {
@@ -40,32 +38,16 @@ class TestHooks : public ExecutionHooks {
 };
 
 struct PipelineRun {
-  std::unique_ptr<world::testing::WorldRun> world;
-  std::unique_ptr<world::CloudApi> api;
-  std::unique_ptr<providers::SimProvider> provider;
-  StageRegistry registry;
+  testing::EngineStack stack{world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin), 1};
   TestHooks hooks;
   PipelineConfig pipeline;
   std::unique_ptr<Execution> execution;
 
-  explicit PipelineRun(const std::string& json) {
-    world::WorldConfig c = world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin);
-    world = std::make_unique<world::testing::WorldRun>(c, 1);
-    api = std::make_unique<world::CloudApi>(*world->world, world->loop, 1);
-    provider = std::make_unique<providers::SimProvider>(*world->world, *api, world->loop);
-    register_stages(registry);
-    sim::Result<std::vector<PipelineConfig>> loaded =
-        load_pipelines(json, "test", [this](const std::string& t) { return registry.supports(t); });
-    EXPECT_TRUE(loaded.ok()) << loaded.error().message;
-    if (loaded.ok()) pipeline = loaded->front();
-  }
+  explicit PipelineRun(const std::string& json) : pipeline(stack.load(json)) {}
   void go(sim::Duration limit = sim::Duration::hours(2)) {
-    execution = std::make_unique<Execution>("e1", pipeline, Json::object(), registry, world->loop, *provider, hooks,
-                                            &world->trace);
-    execution->start();
-    while (!execution->finished() && world->loop.now() < sim::TimePoint::start() + limit) {
-      if (!world->loop.step()) break;
-    }
+    execution = std::make_unique<Execution>("e1", pipeline, Json::object(), stack.registry, stack.world->loop,
+                                            stack.provider(), hooks, &stack.world->trace);
+    stack.run(*execution, limit);
   }
   std::string status(const std::string& name) const {
     const Stage* s = execution->find_stage(name);
@@ -221,10 +203,10 @@ TEST(Execution, VariablesAndParametersFlowDownstream) {
 
 TEST(Execution, CancelEndsRunningStagesCanceled) {
   PipelineRun run(pipeline({stage("1", "w", "", "wait", R"("waitTime": 600)")}));
-  run.execution = std::make_unique<Execution>("e1", run.pipeline, Json::object(), run.registry, run.world->loop,
-                                              *run.provider, run.hooks, nullptr);
+  run.execution = std::make_unique<Execution>("e1", run.pipeline, Json::object(), run.stack.registry,
+                                              run.stack.world->loop, run.stack.provider(), run.hooks, nullptr);
   run.execution->start();
-  run.world->until(sim::Duration::minutes(1));
+  run.stack.world->until(sim::Duration::minutes(1));
   run.execution->cancel("user canceled");
   EXPECT_EQ(run.status("w"), "CANCELED");
   EXPECT_EQ(run.final_status(), "CANCELED");

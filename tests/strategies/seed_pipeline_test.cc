@@ -8,10 +8,7 @@
 #include <iterator>
 #include <map>
 
-#include "providers/sim/sim_provider.h"
-#include "strategies/pipeline/execution.h"
-#include "strategies/stages/stages.h"
-#include "tests/world/world_test_util.h"
+#include "tests/strategies/engine_fixture.h"
 
 namespace deploysim::strategies {
 namespace {
@@ -42,45 +39,37 @@ class Recorder : public ExecutionHooks {
   }
 };
 
+// The seed's world: application myapp, region "default", v000 with 10 instances behind a load
+// balancer, light traffic, and the candidate version v2.
+world::WorldConfig seed_world() {
+  world::WorldConfig c = world::testing::queueing_world(10, 4, 20, sim::Duration::millis(20), world::Algorithm::kRoundRobin);
+  c.regions = {{"default", {"default-a", "default-b"}}};
+  c.load_balancers[0].region = "default";
+  c.load_balancers[0].health_check.healthy_threshold = 3;
+  c.server_groups[0].application = "myapp";
+  c.server_groups[0].stack = "";
+  c.server_groups[0].region = "default";
+  world::VersionProfile v2 = c.versions[0];
+  v2.name = "v2";
+  c.versions.push_back(v2);
+  return c;
+}
+
 struct SeedRun {
-  std::unique_ptr<world::testing::WorldRun> world;
-  std::unique_ptr<world::CloudApi> api;
-  std::unique_ptr<providers::SimProvider> provider;
-  StageRegistry registry;
+  testing::EngineStack stack{seed_world(), 3};
   Recorder hooks;
-  PipelineConfig pipeline;
   std::unique_ptr<Execution> execution;
+  PipelineConfig pipeline;
 
   explicit SeedRun(const std::string& choice) {
-    // The seed's world: application myapp, region "default", v000 with 10 instances behind a
-    // load balancer, light traffic.
-    world::WorldConfig c = world::testing::queueing_world(10, 4, 20, sim::Duration::millis(20), world::Algorithm::kRoundRobin);
-    c.regions = {{"default", {"default-a", "default-b"}}};
-    c.load_balancers[0].region = "default";
-    c.load_balancers[0].health_check.healthy_threshold = 3;
-    c.server_groups[0].application = "myapp";
-    c.server_groups[0].stack = "";
-    c.server_groups[0].region = "default";
-    world::VersionProfile v2 = c.versions[0];
-    v2.name = "v2";
-    c.versions.push_back(v2);
-    world = std::make_unique<world::testing::WorldRun>(c, 3);
-    api = std::make_unique<world::CloudApi>(*world->world, world->loop, 3);
-    api->start();
-    provider = std::make_unique<providers::SimProvider>(*world->world, *api, world->loop);
-    register_stages(registry);
-    hooks.world = world->world.get();
+    hooks.world = stack.world->world.get();
     hooks.choice = choice;
     std::ifstream in(fs::path(DEPLOYSIM_REFERENCE_PIPELINES) / "seed__rolling-blue-green.json");
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    sim::Result<std::vector<PipelineConfig>> loaded = load_pipelines(text, "seed", [this](const std::string& t) { return registry.supports(t); });
-    EXPECT_TRUE(loaded.ok()) << loaded.error().message;
-    pipeline = loaded->front();
-    world->until(sim::Duration::minutes(1));
-    execution = std::make_unique<Execution>("seed", pipeline, Json{{"type", "manual"}, {"artifact", "v2"}}, registry,
-                                            world->loop, *provider, hooks, &world->trace);
-    execution->start();
-    while (!execution->finished() && world->loop.now() < sim::TimePoint::start() + sim::Duration::hours(3)) world->loop.step();
+    pipeline = stack.load({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+    stack.world->until(sim::Duration::minutes(1));
+    execution = std::make_unique<Execution>("seed", pipeline, Json{{"type", "manual"}, {"artifact", "v2"}},
+                                            stack.registry, stack.world->loop, stack.provider(), hooks, &stack.world->trace);
+    stack.run(*execution);
   }
   std::string status(const char* name) const { return status_name(execution->find_stage(name)->status); }
 };
