@@ -15,6 +15,8 @@ std::unique_ptr<StageDefinition> make_disable_server_group_stage();
 std::unique_ptr<StageDefinition> make_destroy_server_group_stage();
 std::unique_ptr<StageDefinition> make_deploy_stage();
 std::unique_ptr<StageDefinition> make_create_server_group_stage();
+std::unique_ptr<StageDefinition> make_clone_server_group_stage();
+std::unique_ptr<StageDefinition> make_cluster_stage(const char* type);
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -28,6 +30,8 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_destroy_server_group_stage());
   registry.add(make_deploy_stage());
   registry.add(make_create_server_group_stage());
+  registry.add(make_clone_server_group_stage());
+  for (const char* type : {"disableCluster", "scaleDownCluster", "shrinkCluster"}) registry.add(make_cluster_stage(type));
   for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook"}) {
     registry.add(make_external_stage(type));
   }

@@ -1,0 +1,34 @@
+// disableCluster, scaleDownCluster and shrinkCluster: the cluster-wide stages, each one operation
+// over the groups the cluster rules pick (cluster_support.h).
+#include "strategies/stages/cluster_support.h"
+#include "strategies/stages/stages.h"
+
+namespace deploysim::strategies {
+namespace {
+
+class ClusterStage : public StageDefinition {
+ public:
+  ClusterStage(const char* type, ClusterOperation op) : type_(type), op_(op) {}
+  const char* type() const override { return type_; }
+  sim::Status plan(Stage& stage, Execution&) const override {
+    stage.tasks.push_back(cluster_operation_task(op_));
+    stage.tasks.push_back(cluster_wait_task(op_));
+    return sim::Status();
+  }
+
+ private:
+  const char* type_;
+  ClusterOperation op_;
+};
+
+}  // namespace
+
+std::unique_ptr<StageDefinition> make_cluster_stage(const char* type) {
+  const std::string t = type;
+  const ClusterOperation op = t == "disableCluster" ? ClusterOperation::kDisable
+                              : t == "scaleDownCluster" ? ClusterOperation::kScaleDown
+                                                        : ClusterOperation::kShrink;
+  return std::make_unique<ClusterStage>(type, op);
+}
+
+}  // namespace deploysim::strategies
