@@ -68,5 +68,44 @@ TEST(ClusterStages, CloneCopiesTheCurrentGroupWithANewArtifact) {
   EXPECT_TRUE(clone.enabled);
 }
 
+TEST(ClusterStages, RollbackClusterRestoresThePreviousGroup) {
+  // After a red/black: v000 (2 instances) disabled, v001 (3 instances) enabled and bad.
+  testing::EngineStack stack(world::testing::queueing_world(2, 4, 10, sim::Duration::millis(20), world::Algorithm::kRoundRobin), 6);
+  world::World& w = *stack.world->world;
+  world::ServerGroupConfig g = w.config().server_groups[0];
+  g.capacity = {3, 3, 3};
+  stack.world->until(sim::Duration::seconds(30));
+  ASSERT_TRUE(w.create_server_group(g).ok());
+  ASSERT_TRUE(w.disable(*w.find_server_group("shop-prod-v000")).ok());
+  stack.world->until(sim::Duration::minutes(5));
+  ExecutionHooks hooks;
+  const PipelineConfig p = stack.load(R"({"application": "shop", "name": "rb", "stages": [
+    {"refId": "1", "type": "rollbackCluster", "name": "rollback", "cluster": "shop-prod", "regions": ["us-east-1"]}]})");
+  Execution e("e", p, Json::object(), stack.registry, stack.world->loop, stack.provider(), hooks, nullptr);
+  stack.run(e);
+  const Stage* rb = e.find_stage("rollback");
+  EXPECT_EQ(rb->status, Status::kSucceeded) << rb->message;
+  EXPECT_EQ(rb->outputs["rollbackServerGroupName"], "shop-prod-v001");
+  EXPECT_EQ(rb->outputs["restoreServerGroupName"], "shop-prod-v000");
+  EXPECT_EQ(rb->context["targetHealthyRollbackPercentage"], 100) << "below 10 instances";
+  const world::ServerGroup& restored = w.server_group(*w.find_server_group("shop-prod-v000"));
+  EXPECT_TRUE(restored.enabled);
+  EXPECT_EQ(restored.capacity.desired, 3) << "the larger of the two";
+  EXPECT_EQ(restored.capacity.min, 2) << "its own min restored after the rollback";
+  EXPECT_FALSE(w.server_group(*w.find_server_group("shop-prod-v001")).enabled);
+}
+
+TEST(ClusterStages, RollbackOfASingleGroupClusterIsSkipped) {
+  testing::EngineStack stack(world::testing::queueing_world(2, 4, 10, sim::Duration::millis(20), world::Algorithm::kRoundRobin), 7);
+  ExecutionHooks hooks;
+  const PipelineConfig p = stack.load(R"({"application": "shop", "name": "rb", "stages": [
+    {"refId": "1", "type": "rollbackCluster", "name": "rollback", "cluster": "shop-prod", "regions": ["us-east-1"]}]})");
+  Execution e("e", p, Json::object(), stack.registry, stack.world->loop, stack.provider(), hooks, nullptr);
+  stack.run(e);
+  EXPECT_EQ(e.find_stage("rollback")->status, Status::kSucceeded);
+  EXPECT_TRUE(e.find_stage("rollback")->outputs.contains("rollbackSkipped"));
+  EXPECT_TRUE(stack.world->group().enabled);
+}
+
 }  // namespace
 }  // namespace deploysim::strategies
