@@ -15,6 +15,7 @@ sim::Status PipelineDriver::start() {
   const auto loaded = strategies::load_pipelines(plan_.json, plan_.source,
                                                  [this](const std::string& t) { return registry_.supports(t); });
   if (!loaded.ok()) return loaded.error();
+  all_ = *loaded;
   pipeline_ = loaded->front();
   for (const strategies::PipelineConfig& p : *loaded) {
     if (!plan_.name.empty() && p.name == plan_.name) pipeline_ = p;
@@ -41,6 +42,24 @@ void PipelineDriver::judgment_requested(strategies::Execution& execution, const 
     loop_.schedule_after(j.after, sim::Action::boxed([e, name, status, input] { e->judge(name, status, input); }));
     return;
   }
+}
+
+strategies::Execution* PipelineDriver::start_child(const strategies::Execution& parent, const std::string& application,
+                                                   const std::string& pipeline, const strategies::Json& parameters) {
+  for (const strategies::PipelineConfig& p : all_) {
+    if ((p.id == pipeline || p.name == pipeline) && (application.empty() || p.application.empty() || p.application == application)) {
+      strategies::Json trigger = strategies::Json::object();
+      trigger["type"] = "pipeline";
+      trigger["parentExecution"] = parent.id();
+      trigger["artifact"] = parent.trigger().value("artifact", std::string());
+      trigger["parameters"] = parameters.is_object() ? parameters : strategies::Json::object();
+      children_.push_back(std::make_unique<strategies::Execution>(parent.id() + "/child-" + std::to_string(children_.size() + 1),
+                                                                  p, trigger, registry_, loop_, provider_, *this, trace_));
+      children_.back()->start();
+      return children_.back().get();
+    }
+  }
+  return nullptr;
 }
 
 strategies::ExternalOutcome PipelineDriver::external_stage(const strategies::Stage& stage) {

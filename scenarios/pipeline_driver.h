@@ -28,6 +28,9 @@ class PipelineDriver : public strategies::ExecutionHooks {
 
   void judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) override;
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
+  // Child pipelines come from the same pipeline file, matched by id or name.
+  strategies::Execution* start_child(const strategies::Execution& parent, const std::string& application,
+                                     const std::string& pipeline, const strategies::Json& parameters) override;
 
  private:
   const PipelinePlan& plan_;
@@ -37,7 +40,9 @@ class PipelineDriver : public strategies::ExecutionHooks {
   providers::SimProvider provider_;
   strategies::StageRegistry registry_;
   strategies::PipelineConfig pipeline_;
+  std::vector<strategies::PipelineConfig> all_;  // every pipeline of the file, for child pipelines
   std::unique_ptr<strategies::Execution> execution_;
+  std::vector<std::unique_ptr<strategies::Execution>> children_;
 };
 
 }  // namespace deploysim::scenarios

@@ -37,6 +37,12 @@ class ExecutionHooks {
   virtual void judgment_requested(Execution& /*execution*/, const Stage& /*stage*/) {}
   // How an external stage goes. Default: 30 s, succeeds.
   virtual ExternalOutcome external_stage(const Stage& /*stage*/) { return {}; }
+  // Starts the pipeline `pipeline` (a config id or name) of `application` as a child of `parent`
+  // with these trigger parameters; returns it, or nullptr when there is no such pipeline.
+  virtual Execution* start_child(const Execution& /*parent*/, const std::string& /*application*/,
+                                 const std::string& /*pipeline*/, const Json& /*parameters*/) {
+    return nullptr;
+  }
   // Called after every stage and execution status change.
   virtual void stage_changed(const Execution& /*execution*/, const Stage& /*stage*/) {}
   virtual void execution_changed(const Execution& /*execution*/) {}

@@ -18,6 +18,7 @@ std::unique_ptr<StageDefinition> make_create_server_group_stage();
 std::unique_ptr<StageDefinition> make_clone_server_group_stage();
 std::unique_ptr<StageDefinition> make_cluster_stage(const char* type);
 std::unique_ptr<StageDefinition> make_rollback_cluster_stage();
+std::unique_ptr<StageDefinition> make_pipeline_stage();
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -34,6 +35,7 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_clone_server_group_stage());
   for (const char* type : {"disableCluster", "scaleDownCluster", "shrinkCluster"}) registry.add(make_cluster_stage(type));
   registry.add(make_rollback_cluster_stage());
+  registry.add(make_pipeline_stage());
   for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook"}) {
     registry.add(make_external_stage(type));
   }

@@ -214,3 +214,64 @@ TEST(Execution, CancelEndsRunningStagesCanceled) {
 
 }  // namespace
 }  // namespace deploysim::strategies
+
+namespace deploysim::strategies {
+namespace {
+
+// Child pipelines for the pipeline stage: one that waits and succeeds, one that fails.
+class ChildHooks : public ExecutionHooks {
+ public:
+  const StageRegistry* registry = nullptr;
+  testing::EngineStack* stack = nullptr;
+  std::vector<PipelineConfig> library;
+  std::vector<std::unique_ptr<Execution>> children;
+  Json last_parameters;
+
+  Execution* start_child(const Execution& parent, const std::string&, const std::string& pipeline, const Json& parameters) override {
+    for (const PipelineConfig& p : library) {
+      if (p.id != pipeline) continue;
+      last_parameters = parameters;
+      children.push_back(std::make_unique<Execution>(parent.id() + "/c", p, Json{{"parameters", parameters}}, *registry,
+                                                     stack->world->loop, stack->provider(), *this, nullptr));
+      children.back()->start();
+      return children.back().get();
+    }
+    return nullptr;
+  }
+  ExternalOutcome external_stage(const Stage& stage) override {
+    ExternalOutcome o;
+    o.succeeds = stage.name != "broken";
+    return o;
+  }
+};
+
+TEST(Execution, PipelineStagesFollowTheirChild) {
+  testing::EngineStack stack(world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin), 1);
+  ChildHooks hooks;
+  hooks.registry = &stack.registry;
+  hooks.stack = &stack;
+  hooks.library = *load_pipelines(R"([
+    {"id": "child-ok", "name": "ok", "stages": [{"refId": "1", "type": "wait", "waitTime": 120}]},
+    {"id": "child-bad", "name": "bad", "stages": [{"refId": "1", "type": "script", "name": "broken"}]}])",
+                                  "children", [](const std::string&) { return true; });
+  const PipelineConfig parent = stack.load(R"({"name": "parent", "stages": [
+    {"refId": "1", "type": "pipeline", "name": "run ok", "pipeline": "child-ok", "pipelineParameters": {"env": "prod"}},
+    {"refId": "2", "type": "pipeline", "name": "run bad", "pipeline": "child-bad", "failPipeline": false},
+    {"refId": "3", "type": "pipeline", "name": "fire and forget", "pipeline": "child-ok", "waitForCompletion": false},
+    {"refId": "4", "type": "pipeline", "name": "missing", "pipeline": "nope", "failPipeline": false}]})");
+  Execution e("p", parent, Json::object(), stack.registry, stack.world->loop, stack.provider(), hooks, nullptr);
+  stack.run(e);
+  EXPECT_EQ(e.find_stage("run ok")->status, Status::kSucceeded);
+  EXPECT_GE(e.find_stage("run ok")->end_time - e.find_stage("run ok")->start_time, sim::Duration::seconds(120));
+  EXPECT_EQ(e.find_stage("run bad")->status, Status::kStopped);
+  EXPECT_NE(e.find_stage("run bad")->message.find("TERMINAL"), std::string::npos);
+  EXPECT_EQ(e.find_stage("fire and forget")->status, Status::kSucceeded);
+  EXPECT_EQ(e.find_stage("fire and forget")->end_time, e.find_stage("fire and forget")->start_time);
+  EXPECT_EQ(e.find_stage("missing")->status, Status::kStopped);
+  EXPECT_EQ(hooks.last_parameters, Json::object()) << "the last child started had no parameters";
+  EXPECT_EQ(hooks.children.size(), 3u);
+  EXPECT_EQ(hooks.children[0]->trigger()["parameters"]["env"], "prod");
+}
+
+}  // namespace
+}  // namespace deploysim::strategies
