@@ -202,6 +202,11 @@ int run_scenario(const RunArgs& args) {
       std::printf(" (%s to %s)", sim::to_string(p.start).c_str(),
                   p.end > p.start ? sim::to_string(p.end).c_str() : "still running");
     }
+    if (p.executions.size() > 1) {
+      std::printf("\n  executions:");
+      for (const auto& [id, status] : p.executions) std::printf(" %s %s;", id.c_str(), status.c_str());
+      std::printf(" (stages below: the first)");
+    }
     std::printf("\n  %-34s %-20s %-16s %-14s %s\n", "stage", "type", "status", "start", "end");
     for (const scenarios::StageTimeline& st : p.stages) {
       const std::string name = std::string(static_cast<size_t>(st.depth) * 2, ' ') + st.name;

@@ -707,6 +707,11 @@ class Converter {
     }
     const pb::Trigger& t = s_.trigger();
     if (auto d = duration(t.at(), "trigger.at", Duration::minutes(1), Bound::kNonNegative)) plan.trigger_at = *d;
+    for (int i = 0; i < t.again_at_size(); ++i) {
+      if (auto d = duration(t.again_at(i), item("trigger", "again_at", size_t(i)), std::nullopt, Bound::kNonNegative)) {
+        plan.again_at.push_back(*d);
+      }
+    }
     if (!t.type().empty()) plan.trigger_type = t.type();
     plan.artifact = t.artifact();
     if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(),

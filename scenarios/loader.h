@@ -23,6 +23,7 @@ struct PipelinePlan {
   std::string source;   // names it in messages: the pipeline file, or "<scenario>: pipeline"
   std::string name;     // which pipeline, when the JSON holds several ("": the first)
   sim::Duration trigger_at = sim::Duration::minutes(1);
+  std::vector<sim::Duration> again_at;  // further triggers
   std::string trigger_type = "manual";
   std::string artifact;        // what deploy stages deploy
   std::string parameters_json = "{}";

@@ -21,17 +21,33 @@ sim::Status PipelineDriver::start() {
     if (!plan_.name.empty() && p.name == plan_.name) pipeline_ = p;
   }
   api_.start();
-  loop_.schedule(sim::TimePoint::start() + plan_.trigger_at, sim::Action::boxed([this] {
-    strategies::Json trigger = strategies::Json::object();
-    trigger["type"] = plan_.trigger_type;
-    trigger["artifact"] = plan_.artifact;
-    trigger["parameters"] = strategies::Json::parse(plan_.parameters_json, nullptr, false);
-    if (trigger["parameters"].is_discarded()) trigger["parameters"] = strategies::Json::object();
-    execution_ = std::make_unique<strategies::Execution>("execution-1", pipeline_, trigger, registry_, loop_,
-                                                         provider_, *this, trace_);
-    execution_->start();
-  }));
+  queue_ = std::make_unique<strategies::ExecutionQueue>(pipeline_);
+  std::vector<sim::Duration> times = {plan_.trigger_at};
+  times.insert(times.end(), plan_.again_at.begin(), plan_.again_at.end());
+  for (sim::Duration at : times) {
+    loop_.schedule(sim::TimePoint::start() + at, sim::Action::boxed([this] {
+      strategies::Json trigger = strategies::Json::object();
+      trigger["type"] = plan_.trigger_type;
+      trigger["artifact"] = plan_.artifact;
+      trigger["parameters"] = strategies::Json::parse(plan_.parameters_json, nullptr, false);
+      if (trigger["parameters"].is_discarded()) trigger["parameters"] = strategies::Json::object();
+      const std::string id = "execution-" + std::to_string(queue_->executions().size() + 1);
+      queue_->submit(std::make_unique<strategies::Execution>(id, pipeline_, trigger, registry_, loop_, provider_, *this, trace_));
+    }));
+  }
   return sim::Status();
+}
+
+std::vector<const strategies::Execution*> PipelineDriver::executions() const {
+  std::vector<const strategies::Execution*> out;
+  if (queue_) {
+    for (const auto& e : queue_->executions()) out.push_back(e.get());
+  }
+  return out;
+}
+
+void PipelineDriver::execution_changed(const strategies::Execution& execution) {
+  if (queue_ && &execution.config() == &pipeline_) queue_->finished(execution);
 }
 
 void PipelineDriver::judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) {

@@ -11,6 +11,7 @@
 #include "scenarios/loader.h"
 #include "sim/world/cloud_api.h"
 #include "strategies/pipeline/execution.h"
+#include "strategies/pipeline/execution_queue.h"
 
 namespace deploysim::scenarios {
 
@@ -22,12 +23,17 @@ class PipelineDriver : public strategies::ExecutionHooks {
 
   // Loads the pipeline and schedules its trigger. Errors if the pipeline does not load.
   sim::Status start();
-  // Null until the trigger fires.
-  const strategies::Execution* execution() const { return execution_.get(); }
+  // Null until the trigger fires: the first execution.
+  const strategies::Execution* execution() const {
+    return queue_ && !queue_->executions().empty() ? queue_->executions().front().get() : nullptr;
+  }
+  // Every execution the triggers started (or queued), in trigger order.
+  std::vector<const strategies::Execution*> executions() const;
   const strategies::PipelineConfig& pipeline() const { return pipeline_; }
 
   void judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) override;
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
+  void execution_changed(const strategies::Execution& execution) override;
   // Child pipelines come from the same pipeline file, matched by id or name.
   strategies::Execution* start_child(const strategies::Execution& parent, const std::string& application,
                                      const std::string& pipeline, const strategies::Json& parameters) override;
@@ -41,7 +47,7 @@ class PipelineDriver : public strategies::ExecutionHooks {
   strategies::StageRegistry registry_;
   strategies::PipelineConfig pipeline_;
   std::vector<strategies::PipelineConfig> all_;  // every pipeline of the file, for child pipelines
-  std::unique_ptr<strategies::Execution> execution_;
+  std::unique_ptr<strategies::ExecutionQueue> queue_;
   std::vector<std::unique_ptr<strategies::Execution>> children_;
 };
 

@@ -111,6 +111,9 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
     for (const auto& b : s.before) add(*b, depth + 1);
   };
   for (const auto& s : e->stages()) add(*s, 0);
+  for (const strategies::Execution* x : driver.executions()) {
+    p.executions.emplace_back(x->id(), strategies::status_name(x->status()));
+  }
   return p;
 }
 

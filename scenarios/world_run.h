@@ -49,6 +49,8 @@ struct PipelineSummary {
   sim::TimePoint start;
   sim::TimePoint end;
   std::vector<StageTimeline> stages;  // top-level stages in pipeline order, each followed by its synthetic ones
+  // Every execution the triggers started: id and final (or current) status.
+  std::vector<std::pair<std::string, std::string>> executions;
 };
 
 struct WorldRunSummary {
