@@ -69,6 +69,7 @@ class PipelineParser {
 
   PipelineConfig parse(const Json& json) {
     PipelineConfig p;
+    prefix_ = source_ + ": ";
     if (!json.is_object()) {
       problem("a pipeline must be a JSON object");
       return p;

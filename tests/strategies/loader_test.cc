@@ -125,6 +125,7 @@ TEST(PipelineLoader, MalformedGraphsNameTheStages) {
       {"stages not an array", R"({"name": "p", "stages": {}})", {"stages must be an array"}},
       {"bad JSON", "{\"name\": \"p\",\n \"stages\": [}", {"not valid JSON at line 2, column 13"}},
       {"not a pipeline", R"({"hello": 1})", {"expected a pipeline"}},
+      {"a Dinghy entry that is not an object", R"({"application": "a", "pipelines": [5]})", {"a pipeline must be a JSON object"}},
       {"problems in two pipelines", R"([{"name": "one", "stages": [{"refId": "1", "type": "nope"}]},
                                          {"name": "two", "stages": [{"refId": "1", "type": "nada"}]}])",
        {"pipeline \"one\"", "(nope)", "pipeline \"two\"", "(nada)"}},
