@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "scenarios/json_syntax.h"
@@ -669,6 +670,35 @@ class Converter {
     if (auto d = duration(a.read_lag(), "api.read_lag", Duration::zero(), Bound::kNonNegative)) w.api.read_lag = *d;
   }
 
+  PipelinePlan::Rule judgment_rule(const pb::JudgmentRule& r, const std::string& path) {
+    PipelinePlan::Rule rule;
+    rule.cluster = r.cluster();
+    if (r.cluster().empty()) problem(field(path, "cluster"), "required: the cluster whose server groups are compared");
+    rule.region = r.region();
+    if (!r.metric().empty()) rule.metric = r.metric();
+    static const std::vector<std::string> kMetrics = {"error_rate", "latency_p50", "latency_p90", "latency_p99"};
+    if (std::find(kMetrics.begin(), kMetrics.end(), rule.metric) == kMetrics.end()) {
+      problem(field(path, "metric"), "unknown metric " + in_quotes(rule.metric) + "; expected error_rate, latency_p50, latency_p90 or latency_p99");
+    }
+    if (auto d = duration(r.window(), field(path, "window"), Duration::minutes(5), Bound::kPositive)) rule.window = *d;
+    if (r.above_ratio() != 0) {
+      non_negative(r.above_ratio(), field(path, "above_ratio"));
+      rule.above_ratio = r.above_ratio();
+    }
+    for (const auto& [value, target, name] : {std::tuple{r.candidate(), &rule.candidate, "candidate"},
+                                              std::tuple{r.baseline(), &rule.baseline, "baseline"}}) {
+      if (value.empty()) continue;
+      static const std::vector<std::string> kTargets = {"current_asg_dynamic", "ancestor_asg_dynamic", "oldest_asg_dynamic", "largest_asg_dynamic"};
+      if (std::find(kTargets.begin(), kTargets.end(), value) == kTargets.end()) {
+        problem(field(path, name), "unknown target " + in_quotes(value));
+      }
+      *target = value;
+    }
+    if (!r.then_input().empty()) rule.then_input = r.then_input();
+    if (!r.else_input().empty()) rule.else_input = r.else_input();
+    return rule;
+  }
+
   void convert_pipeline(LoadedScenario& out) {
     const bool inline_pipeline = s_.has_pipeline();
     const bool from_file = !s_.pipeline_file().empty();
@@ -731,6 +761,7 @@ class Converter {
         out_j.status = j.status();
       }
       if (auto d = duration(j.after(), field(path, "after"), Duration::minutes(2), Bound::kNonNegative)) out_j.after = *d;
+      if (j.has_rule()) out_j.rule = judgment_rule(j.rule(), field(path, "rule"));
       plan.judgments.push_back(out_j);
     }
     for (int i = 0; i < s_.external_stages_size(); ++i) {

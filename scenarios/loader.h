@@ -27,11 +27,23 @@ struct PipelinePlan {
   std::string trigger_type = "manual";
   std::string artifact;        // what deploy stages deploy
   std::string parameters_json = "{}";
+  struct Rule {
+    std::string cluster;
+    std::string region;
+    std::string metric = "error_rate";
+    sim::Duration window = sim::Duration::minutes(5);
+    double above_ratio = 2;
+    std::string candidate = "current_asg_dynamic";
+    std::string baseline = "ancestor_asg_dynamic";
+    std::string then_input = "rollback";
+    std::string else_input = "continue";
+  };
   struct Judgment {
     std::string stage;
     std::string input;
     std::string status = "continue";
     sim::Duration after = sim::Duration::minutes(2);
+    std::optional<Rule> rule;  // decides the input from metrics when present
   };
   std::vector<Judgment> judgments;
   struct External {

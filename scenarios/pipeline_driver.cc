@@ -1,6 +1,7 @@
 // The scenario's pipeline, triggered and surrounded by its operator and external systems.
 #include "scenarios/pipeline_driver.h"
 
+#include "providers/target.h"
 #include "strategies/stages/stages.h"
 
 namespace deploysim::scenarios {
@@ -55,9 +56,50 @@ void PipelineDriver::judgment_requested(strategies::Execution& execution, const 
     if (j.stage != stage.name) continue;
     strategies::Execution* e = &execution;
     const std::string name = stage.name, status = j.status, input = j.input;
-    loop_.schedule_after(j.after, sim::Action::boxed([e, name, status, input] { e->judge(name, status, input); }));
+    if (!j.rule) {
+      loop_.schedule_after(j.after, sim::Action::boxed([e, name, status, input] { e->judge(name, status, input); }));
+    } else {
+      const PipelinePlan::Rule* rule = &*j.rule;
+      loop_.schedule_after(j.after, sim::Action::boxed([this, e, name, status, rule] { decide(*e, name, status, *rule); }));
+    }
     return;
   }
+}
+
+void PipelineDriver::decide(strategies::Execution& execution, const std::string& stage, const std::string& status,
+                            const PipelinePlan::Rule& rule) {
+  // Look, as an operator would: find the two server groups, read the metric over the window.
+  strategies::Execution* e = &execution;
+  provider_.describe_cluster(rule.cluster, [this, e, stage, status, &rule](const providers::OpResult& r,
+                                                                          const providers::ClusterInfo& info) {
+    const auto answer = [e, stage, status](const std::string& input) { e->judge(stage, status, input); };
+    if (!r.ok()) return answer(rule.else_input);
+    const auto pick = [&](const std::string& target) -> std::string {
+      const providers::TargetResult t = providers::resolve_target(info, rule.region, *providers::parse_target(target));
+      return t.server_group ? t.server_group->name : std::string();
+    };
+    const std::string candidate = pick(rule.candidate), baseline = pick(rule.baseline);
+    if (candidate.empty() || baseline.empty() || candidate == baseline) return answer(rule.else_input);
+    const sim::TimePoint to = loop_.now();
+    const sim::TimePoint from = to - rule.window < sim::TimePoint::start() ? sim::TimePoint::start() : to - rule.window;
+    auto values = std::make_shared<std::pair<std::optional<double>, std::optional<double>>>();
+    const auto measured = [values](const providers::MetricsSeries& s) -> std::optional<double> {
+      return s.values.empty() ? std::nullopt : s.values.front();
+    };
+    providers::MetricsQuery q{candidate, rule.metric, from, to, to - from};
+    provider_.query_metrics(q, [this, values, measured, baseline, rule_ptr = &rule, from, to, answer](
+                                   const providers::OpResult&, const providers::MetricsSeries& cs) {
+      values->first = measured(cs);
+      providers::MetricsQuery b{baseline, rule_ptr->metric, from, to, to - from};
+      provider_.query_metrics(b, [values, measured, rule_ptr, answer](const providers::OpResult&, const providers::MetricsSeries& bs) {
+        values->second = measured(bs);
+        const double c = values->first.value_or(0), base = values->second.value_or(0);
+        // A candidate with no data gives no reason to roll back; a zero baseline makes any error a reason.
+        const bool worse = values->first.has_value() && c > rule_ptr->above_ratio * base && c > 0;
+        answer(worse ? rule_ptr->then_input : rule_ptr->else_input);
+      });
+    });
+  });
 }
 
 strategies::Execution* PipelineDriver::start_child(const strategies::Execution& parent, const std::string& application,

@@ -39,6 +39,10 @@ class PipelineDriver : public strategies::ExecutionHooks {
                                      const std::string& pipeline, const strategies::Json& parameters) override;
 
  private:
+  // Answers a judgment by `rule`, looking at the cluster's metrics now.
+  void decide(strategies::Execution& execution, const std::string& stage, const std::string& status,
+              const PipelinePlan::Rule& rule);
+
   const PipelinePlan& plan_;
   sim::EventLoop& loop_;
   sim::TraceWriter* trace_;

@@ -104,6 +104,14 @@ grep -qE "^  continue +checkPreconditions +STOPPED" <<<"$out" || fail "the untak
 grep -qE "^  rgreen +destroyServerGroup +SUCCEEDED" <<<"$out" || fail "the rollback did not destroy green: $out"
 grep -qE "^  myapp-v001 .*2 terminated" <<<"$out" || fail "v001 should end with its 2 instances terminated: $out"
 
+# An operator deciding from metrics rolls a bad candidate back and promotes a good one.
+run 0 run "$library/rolling-blue-green-bad-candidate.json"
+grep -qE "^  rollback +checkPreconditions +SUCCEEDED" <<<"$out" || fail "the bad candidate was not rolled back: $out"
+grep -qE "^  myapp-v001 .*2 terminated" <<<"$out" || fail "the bad candidate should be destroyed: $out"
+run 0 run "$library/rolling-blue-green-good-candidate.json"
+grep -qE "^  continue +checkPreconditions +SUCCEEDED" <<<"$out" || fail "the good candidate was not promoted: $out"
+grep -qE "^  myapp-v001 .*10 running" <<<"$out" || fail "the good candidate should run 10 instances: $out"
+
 # validate: every problem reported, exit 2; valid files exit 0.
 printf '{"name": "p", "stages": [{"refId": "1", "type": "teleport", "name": "beam"}, {"refId": "2", "requisiteStageRefIds": ["9"], "type": "wait"}]}' >"$work/bad-pipeline.json"
 run 2 validate "$work/bad-pipeline.json" "$library/steady-state.json"

@@ -197,6 +197,12 @@ TEST(Loader, PipelineProblemsAreScenarioProblems) {
       {"a judgment status that is neither continue nor stop",
        with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "operator": {"judgments": [{"stage": "j", "status": "maybe"}]})"),
        "operator.judgments[0].status: must be continue or stop"},
+      {"a judgment rule over an unknown metric",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "operator": {"judgments": [{"stage": "j", "rule": {"cluster": "shop-prod", "metric": "happiness"}}]})"),
+       "operator.judgments[0].rule.metric: unknown metric \"happiness\""},
+      {"a judgment rule without a cluster",
+       with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "operator": {"judgments": [{"stage": "j", "rule": {"window": "1m"}}]})"),
+       "operator.judgments[0].rule.cluster: required"},
       {"an unknown pipeline name",
        with_pipeline(R"(, "pipeline": {"name": "p", "stages": []}, "pipeline_name": "q")"), "no pipeline named \"q\""},
   };
