@@ -15,11 +15,7 @@ class CloneTask : public Task {
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     Json& ctx = c.stage.context;
     const std::string source = ctx.value("serverGroupName", std::string());
-    std::string artifact;
-    for (const char* key : {"artifact", "amiName", "imageId", "image"}) {
-      if (artifact.empty() && ctx.contains(key) && ctx[key].is_string()) artifact = ctx[key].get<std::string>();
-    }
-    if (artifact.empty()) artifact = c.execution.trigger().value("artifact", std::string());
+    const std::string artifact = artifact_of(ctx, c.execution.trigger());
     std::optional<providers::Capacity> capacity;
     const bool source_capacity = as_boolean(ctx.value("useSourceCapacity", Json(false))).value_or(false);
     if (!source_capacity && ctx.contains("capacity") && ctx["capacity"].is_object() && ctx["capacity"].contains("desired")) {
@@ -32,10 +28,7 @@ class CloneTask : public Task {
     const sim::TimePoint first = *first_try_;
     c.provider.clone_server_group(source, artifact, capacity, [=, &loop, done = std::move(done)](
                                                                   const providers::OpResult& r, const std::string& created) {
-      if (!r.ok()) {
-        if (r.retryable() && loop.now() - first < sim::Duration::minutes(15)) return done(TaskOutcome::running(sim::Duration::seconds(5)));
-        return done(TaskOutcome::terminal("cloneServerGroup: " + r.message));
-      }
+      if (!r.ok()) return done(retry_or_fail(r, first, loop.now(), "cloneServerGroup"));
       stage->context["source"] = Json{{"serverGroupName", source}};
       stage->context["serverGroupName"] = created;
       Json outputs = Json::object();

@@ -94,8 +94,7 @@ class ClusterOperationTask : public Task {
         ++*next;
         return done(TaskOutcome::running(sim::Duration::millis(1)));
       }
-      if (r.retryable() && loop.now() - first < sim::Duration::minutes(15)) return done(TaskOutcome::running(sim::Duration::seconds(5)));
-      done(TaskOutcome::terminal(std::string("cluster operation on ") + target + ": " + r.message));
+      done(retry_or_fail(r, first, loop.now(), "cluster operation on " + target));
     };
     switch (op_) {
       case ClusterOperation::kDisable: return c.provider.disable_server_group(target, finished);

@@ -10,29 +10,22 @@
 namespace deploysim::strategies {
 namespace {
 
-std::string text(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 class CreateServerGroupTask : public Task {
  public:
   const char* name() const override { return "createServerGroup"; }
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     const Json& ctx = c.stage.context;
     providers::ServerGroupSpec spec;
-    spec.application = text(ctx, "application");
-    spec.stack = text(ctx, "stack");
-    spec.detail = text(ctx, "freeFormDetails");
+    spec.application = string_field(ctx, "application");
+    spec.stack = string_field(ctx, "stack");
+    spec.detail = string_field(ctx, "freeFormDetails");
     spec.region = region_of(ctx);
     if (ctx.contains("availabilityZones") && ctx["availabilityZones"].contains(spec.region)) {
       for (const Json& z : ctx["availabilityZones"][spec.region]) if (z.is_string()) spec.zones.push_back(z.get<std::string>());
     }
     const Json cap = ctx.value("capacity", Json::object());
     spec.capacity = {cap.value("min", 0), cap.value("desired", 0), cap.value("max", 0)};
-    for (const char* key : {"artifact", "amiName", "imageId", "image"}) {
-      if (spec.artifact.empty()) spec.artifact = text(ctx, key);
-    }
-    if (spec.artifact.empty()) spec.artifact = text(c.execution.trigger(), "artifact");
+    spec.artifact = artifact_of(ctx, c.execution.trigger());
     if (spec.artifact.empty()) return done(TaskOutcome::terminal("no artifact to deploy (set the cluster's image or the trigger's artifact)"));
     if (ctx.contains("loadBalancers") && ctx["loadBalancers"].is_array()) {
       for (const Json& lb : ctx["loadBalancers"]) if (lb.is_string()) spec.load_balancers.push_back(lb.get<std::string>());
@@ -44,10 +37,7 @@ class CreateServerGroupTask : public Task {
     const sim::TimePoint first = *first_try_;
     auto create = [=, &loop, done = std::move(done)](providers::ServerGroupSpec s) mutable {
       provider->create_server_group(s, [=, &loop, done = std::move(done)](const providers::OpResult& r, const std::string& name) {
-        if (!r.ok()) {
-          if (r.retryable() && loop.now() - first < sim::Duration::minutes(15)) return done(TaskOutcome::running(sim::Duration::seconds(5)));
-          return done(TaskOutcome::terminal("createServerGroup: " + r.message));
-        }
+        if (!r.ok()) return done(retry_or_fail(r, first, loop.now(), "createServerGroup"));
         stage->context["serverGroupName"] = name;
         Json outputs = Json::object();
         outputs["deploy.server.groups"] = Json{{s.region, Json::array({name})}};

@@ -15,10 +15,6 @@ constexpr sim::Duration kRetryFor = sim::Duration::minutes(15);
 constexpr sim::Duration kHealthPoll = sim::Duration::seconds(10);
 constexpr sim::Duration kHealthTimeout = sim::Duration::hours(2);
 
-std::string string_field(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 
 class ProviderTask : public Task {
  public:
@@ -30,8 +26,7 @@ class ProviderTask : public Task {
     sim::EventLoop& loop = c.loop;
     call_(c, [first, &loop, done = std::move(done), name = name_](const providers::OpResult& r) {
       if (r.ok()) return done(TaskOutcome::succeeded());
-      if (r.retryable() && loop.now() - first < kRetryFor) return done(TaskOutcome::running(kRetryBackoff));
-      done(TaskOutcome::terminal(std::string(name) + ": " + r.message));
+      done(retry_or_fail(r, first, loop.now(), name));
     });
   }
 
@@ -129,6 +124,23 @@ class WaitTask : public Task {
 };
 
 }  // namespace
+
+std::string string_field(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+std::string artifact_of(const Json& context, const Json& trigger) {
+  for (const char* key : {"artifact", "amiName", "imageId", "image"}) {
+    if (!string_field(context, key).empty()) return string_field(context, key);
+  }
+  return string_field(trigger, "artifact");
+}
+
+TaskOutcome retry_or_fail(const providers::OpResult& result, sim::TimePoint first_try, sim::TimePoint now,
+                          const std::string& what) {
+  if (result.retryable() && now - first_try < kRetryFor) return TaskOutcome::running(kRetryBackoff);
+  return TaskOutcome::terminal(what + ": " + result.message);
+}
 
 const providers::ServerGroupInfo* find_group(const providers::ClusterInfo& c, const std::string& name) {
   for (const providers::ServerGroupInfo& g : c.server_groups) {

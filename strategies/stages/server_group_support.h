@@ -20,6 +20,17 @@ std::string cluster_of(const Json& context);
 // The first region a stage names: regions[0], region, or the first key of availabilityZones.
 std::string region_of(const Json& context);
 
+// A string member of a JSON object, or "" when it is missing or not a string.
+std::string string_field(const Json& j, const char* key);
+
+// The artifact a stage deploys: its own artifact / amiName / imageId / image, else the trigger's.
+std::string artifact_of(const Json& context, const Json& trigger);
+
+// What a failed provider call means for its task: throttled and transient errors are retried
+// every 5 s for 15 minutes from the first try; anything else fails TERMINAL with the message.
+TaskOutcome retry_or_fail(const providers::OpResult& result, sim::TimePoint first_try, sim::TimePoint now,
+                          const std::string& what);
+
 // Orca's healthy-instance rule over the interesting health providers (nullopt: every provider).
 bool instance_is_up(const providers::InstanceInfo& instance,
                     const std::optional<std::vector<std::string>>& interesting);
