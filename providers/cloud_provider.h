@@ -142,6 +142,12 @@ class CloudProvider {
   // running. Errors: kNotFound, kThrottled/kTransient.
   virtual void disable_server_group(const std::string& server_group, Done done) = 0;
 
+  // Takes these instances of the group out of its load balancers (connections drain; they keep
+  // running and stay out until put back), or puts them back: a partial disable or enable, as
+  // clouddriver does for desiredPercentage. Errors: kNotFound (group), kInvalid (an instance not in
+  // it), kThrottled/kTransient.
+  virtual void set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
+                                     bool enabled, Done done) = 0;
   // Terminates the group's instances (draining first) and removes the group.
   // Errors: kNotFound, kThrottled/kTransient.
   virtual void destroy_server_group(const std::string& server_group, Done done) = 0;
@@ -184,6 +190,10 @@ class ProviderWrapper : public CloudProvider {
   }
   void disable_server_group(const std::string& server_group, Done done) override {
     target_.disable_server_group(server_group, std::move(done));
+  }
+  void set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
+                             bool enabled, Done done) override {
+    target_.set_instances_enabled(server_group, instances, enabled, std::move(done));
   }
   void destroy_server_group(const std::string& server_group, Done done) override {
     target_.destroy_server_group(server_group, std::move(done));

@@ -65,6 +65,13 @@ void FaultyProvider::enable_server_group(const std::string& server_group, Done d
         [this, server_group, done] { target().enable_server_group(server_group, done); });
 }
 
+void FaultyProvider::set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
+                                           bool enabled, Done done) {
+  apply(enabled ? "enable" : "disable", [done](const OpResult& e) { done(e); }, [this, server_group, instances, enabled, done] {
+    target().set_instances_enabled(server_group, instances, enabled, done);
+  });
+}
+
 void FaultyProvider::disable_server_group(const std::string& server_group, Done done) {
   apply("disable", [done](const OpResult& e) { done(e); },
         [this, server_group, done] { target().disable_server_group(server_group, done); });

@@ -130,6 +130,12 @@ void SimProvider::disable_server_group(const std::string& server_group, Done don
   api_.disable(server_group, [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
 }
 
+void SimProvider::set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
+                                        bool enabled, Done done) {
+  api_.set_in_service(server_group, instances, enabled,
+                      [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
+}
+
 void SimProvider::destroy_server_group(const std::string& server_group, Done done) {
   api_.destroy(server_group, [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
 }

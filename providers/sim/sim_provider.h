@@ -22,6 +22,8 @@ class SimProvider : public CloudProvider {
   void resize_server_group(const std::string& server_group, const Capacity& capacity, Done done) override;
   void enable_server_group(const std::string& server_group, Done done) override;
   void disable_server_group(const std::string& server_group, Done done) override;
+  void set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
+                             bool enabled, Done done) override;
   void destroy_server_group(const std::string& server_group, Done done) override;
   void set_traffic_weights(const std::string& load_balancer,
                            const std::vector<std::pair<std::string, double>>& weights, Done done) override;

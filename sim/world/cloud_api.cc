@@ -137,6 +137,14 @@ void CloudApi::disable(std::string server_group, Callback done) {
   }, std::move(done));
 }
 
+void CloudApi::set_in_service(std::string server_group, std::vector<std::string> instances, bool in_service,
+                              Callback done) {
+  submit(in_service ? "enableInstances" : "disableInstances", [this, server_group, instances, in_service] {
+    return on_group(world_, server_group,
+                    [&](ServerGroupId id) { return world_.set_in_service(id, instances, in_service); });
+  }, std::move(done));
+}
+
 void CloudApi::destroy(std::string server_group, Callback done) {
   submit("destroyServerGroup", [this, server_group] {
     return on_group(world_, server_group, [&](ServerGroupId id) { return world_.destroy(id); });

@@ -58,6 +58,8 @@ class CloudApi {
   void resize(std::string server_group, Capacity capacity, Callback done);
   void enable(std::string server_group, Callback done);
   void disable(std::string server_group, Callback done);
+  void set_in_service(std::string server_group, std::vector<std::string> instances, bool in_service,
+                      Callback done);
   void destroy(std::string server_group, Callback done);
   // (server group, weight) pairs; empty returns to spreading over all targets.
   void set_weights(std::string load_balancer, std::vector<std::pair<std::string, double>> weights,

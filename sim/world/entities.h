@@ -110,6 +110,7 @@ struct Instance {
   PlatformHealth platform = PlatformHealth::kStarting;
   bool process_alive = false;
   bool crashed = false;
+  bool out_of_service = false;  // taken out of its load balancers by a partial disable
   sim::TimePoint launched_at;
   sim::TimePoint running_at;
   int workers;   // requests served at once

@@ -57,7 +57,7 @@ void World::become_running(Instance& inst, bool in_service_now) {
   inst.running_at = loop_.now();
   set_state(inst, InstanceState::kRunning, PlatformHealth::kUp, in_service_now ? "running" : "booted");
   const ServerGroup& group = groups_[index_of(inst.group)];
-  if (group.enabled) {
+  if (group.enabled && !inst.out_of_service) {
     for (LoadBalancerId lb : group.load_balancers) register_target(inst, lb, in_service_now);
   }
   schedule_crash(inst);

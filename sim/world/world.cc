@@ -245,14 +245,51 @@ sim::Status World::enable(ServerGroupId id) {
   sim::Status error;
   ServerGroup* g = live_group(id, &error);
   if (g == nullptr) return error;
-  if (g->enabled) return sim::Status();
+  if (g->enabled) {
+    // An enabled group may still have instances a partial disable took out: put them back.
+    std::vector<std::string> out;
+    for (InstanceId i : g->instances) {
+      if (instances_[index_of(i)].out_of_service) out.push_back(instances_[index_of(i)].name);
+    }
+    return out.empty() ? sim::Status() : set_in_service(id, out, true);
+  }
   g->enabled = true;
   trace_group(*g, "enabled");
   for (InstanceId i : g->instances) {
     Instance& inst = instances_[index_of(i)];
+    inst.out_of_service = false;
     if (inst.state != InstanceState::kRunning) continue;
     for (LoadBalancerId lb : g->load_balancers) register_target(inst, lb, false);
   }
+  return sim::Status();
+}
+
+sim::Status World::set_in_service(ServerGroupId id, const std::vector<std::string>& names, bool in_service) {
+  sim::Status error;
+  ServerGroup* g = live_group(id, &error);
+  if (g == nullptr) return error;
+  std::vector<Instance*> chosen;
+  for (const std::string& name : names) {
+    Instance* found = nullptr;
+    for (InstanceId i : g->instances) {
+      Instance& inst = instances_[index_of(i)];
+      if (inst.name == name && inst.state != InstanceState::kTerminated) found = &inst;
+    }
+    if (found == nullptr) return sim::invalid_argument("instance " + name + " is not in server group " + g->name);
+    chosen.push_back(found);
+  }
+  for (Instance* inst : chosen) {
+    if (inst->out_of_service == !in_service) continue;
+    inst->out_of_service = !in_service;
+    if (!in_service) {
+      for (Target& t : inst->targets) {
+        if (t.health != TargetHealth::kUnregistered && t.health != TargetHealth::kDraining) deregister_target(*inst, t);
+      }
+    } else if (g->enabled && inst->state == InstanceState::kRunning) {
+      for (LoadBalancerId lb : g->load_balancers) register_target(*inst, lb, false);
+    }
+  }
+  trace_group(*g, in_service ? "instances enabled" : "instances disabled");
   return sim::Status();
 }
 

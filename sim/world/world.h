@@ -59,6 +59,10 @@ class World {
   sim::Status enable(ServerGroupId id);
   // Deregisters the group's instances from its load balancers (draining); they keep running.
   sim::Status disable(ServerGroupId id);
+  // Takes these instances of the group out of its load balancers (deregistered, draining; they
+  // keep running and stay out until put back), or puts them back: clouddriver's partial disable
+  // and enable (desiredPercentage). Errors: unknown or destroyed group, an instance not in it.
+  sim::Status set_in_service(ServerGroupId id, const std::vector<std::string>& instances, bool in_service);
   // Drains and terminates every instance; the group disappears once they are gone.
   sim::Status destroy(ServerGroupId id);
   // Splits a load balancer's traffic between its server groups by weight (a canary split).

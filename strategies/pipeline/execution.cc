@@ -20,6 +20,20 @@ Status Stage::failure_status(Status default_status) const {
   return Status::kStopped;
 }
 
+std::optional<sim::Duration> Stage::configured_timeout() const {
+  if (!context.contains("stageTimeoutMs") || !context["stageTimeoutMs"].is_number()) return std::nullopt;
+  const double ms = context["stageTimeoutMs"].get<double>();
+  if (!(ms > 0) || ms > 1e15) return std::nullopt;
+  return sim::Duration::micros(static_cast<int64_t>(ms * 1000));
+}
+
+const Stage* Stage::parent_with_timeout() const {
+  for (const Stage* s = this; s != nullptr; s = s->parent) {
+    if (s->configured_timeout()) return s;
+  }
+  return nullptr;
+}
+
 Json Stage::describe() const {
   Json j = Json::object();
   j["id"] = id;
@@ -141,13 +155,6 @@ Json evaluate_all(const Json& value, const ExpressionContext& context) {
   return value;
 }
 
-std::optional<sim::Duration> duration_ms(const Json& context, const char* key) {
-  if (!context.contains(key) || !context[key].is_number()) return std::nullopt;
-  const double ms = context[key].get<double>();
-  if (!(ms > 0) || ms > 1e15) return std::nullopt;
-  return sim::Duration::micros(static_cast<int64_t>(ms * 1000));
-}
-
 }  // namespace
 
 std::unique_ptr<ExpressionContext> Execution::expression_context(const Stage& stage) const {
@@ -175,10 +182,7 @@ Execution::Execution(std::string id, const PipelineConfig& config, Json trigger,
 }
 
 Execution::~Execution() {
-  for (const Stage* s : all_stages()) {
-    loop_.cancel(s->pending);
-    loop_.cancel(s->timeout);
-  }
+  for (const Stage* s : all_stages()) loop_.cancel(s->pending);
 }
 
 std::vector<const Stage*> Execution::all_stages() const {
@@ -258,8 +262,8 @@ void Execution::trace_execution() {
 }
 
 void Execution::set_stage_status(Stage& stage, Status status) {
+  if (status == Status::kRunning && stage.status == Status::kNotStarted) stage.start_time = loop_.now();
   stage.status = status;
-  if (status == Status::kRunning) stage.start_time = loop_.now();
   if (is_complete(status)) stage.end_time = loop_.now();
   hooks_.stage_changed(*this, stage);
   if (trace_ != nullptr) {
@@ -274,6 +278,20 @@ void Execution::set_stage_status(Stage& stage, Status status) {
     c->set_synthetic(stage.synthetic());
     trace_->append(loop_.now(), e);
   }
+}
+
+void Execution::set_task_status(Stage& stage, size_t index, Status status, const std::string& message) {
+  stage.task_statuses[index] = status;
+  if (trace_ == nullptr) return;
+  trace::Event e;
+  trace::TaskChange* c = e.mutable_task();
+  c->set_execution(id_);
+  c->set_stage_id(stage.id);
+  c->set_task(stage.tasks[index]->name());
+  c->set_index(static_cast<uint32_t>(index));
+  c->set_status(status_name(status));
+  c->set_message(message);
+  trace_->append(loop_.now(), e);
 }
 
 bool Execution::enabled(Stage& stage) {
@@ -333,18 +351,7 @@ void Execution::start_stage(Stage& stage) {
     return;
   }
   stage.task_statuses.assign(stage.tasks.size(), Status::kNotStarted);
-  if (const std::optional<sim::Duration> t = duration_ms(stage.context, "stageTimeoutMs")) {
-    const uint64_t attempt = stage.attempt;
-    Stage* s = &stage;
-    stage.timeout = loop_.schedule_after(*t, [this, s, attempt] {
-      if (s->attempt != attempt || s->status != Status::kRunning) return;
-      const bool success = as_boolean(s->context.value("markSuccessfulOnTimeout", Json(false))).value_or(false);
-      cancel_running(s->before, "stage timed out");
-      loop_.cancel(s->pending);
-      complete_stage(*s, success ? Status::kSucceeded : s->failure_status(),
-                     "stage timed out after " + sim::to_string(loop_.now() - s->start_time));
-    });
-  }
+  stage.task_starts.assign(stage.tasks.size(), sim::TimePoint::start());
   begin_work(stage);
 }
 
@@ -372,10 +379,23 @@ void Execution::run_task(Stage& stage) {
     complete_stage(stage, determine_status(stage), "");
     return;
   }
-  Task& task = *stage.tasks[stage.next_task];
-  stage.task_statuses[stage.next_task] = Status::kRunning;
-  auto context = std::make_shared<TaskContext>(TaskContext{*this, stage, loop_, provider_});
+  if (status_ == Status::kPaused) return park(stage);
+  const size_t index = stage.next_task;
+  Task& task = *stage.tasks[index];
+  if (stage.task_statuses[index] == Status::kNotStarted) {
+    stage.task_starts[index] = loop_.now();
+    set_task_status(stage, index, Status::kRunning, "");
+  }
   const uint64_t attempt = stage.attempt;
+  if (std::optional<std::string> late = timed_out(stage, task)) {
+    // RunTaskHandler: a timeout fails the task by the stage's failure options, unless the stage
+    // says markSuccessfulOnTimeout.
+    const bool success = as_boolean(stage.context.value("markSuccessfulOnTimeout", Json(false))).value_or(false);
+    TaskOutcome outcome = success ? TaskOutcome::succeeded() : TaskOutcome::terminal(*late);
+    if (success) outcome.message = *late;
+    return task_done(stage, attempt, std::move(outcome));
+  }
+  auto context = std::make_shared<TaskContext>(TaskContext{*this, stage, loop_, provider_, stage.task_starts[index]});
   Stage* s = &stage;
   task.run(*context, [this, s, attempt, context](TaskOutcome outcome) { task_done(*s, attempt, std::move(outcome)); });
 }
@@ -384,7 +404,6 @@ void Execution::task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome) {
   // An answer for a stage that has ended (canceled, timed out) changes nothing.
   if (stage.attempt != attempt || stage.status != Status::kRunning) return;
   if (outcome.outputs.is_object()) stage.outputs.update(outcome.outputs);
-  Status& task_status = stage.task_statuses[stage.next_task];
   switch (outcome.status) {
     case Status::kRunning: {
       Stage* s = &stage;
@@ -396,17 +415,19 @@ void Execution::task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome) {
     case Status::kSucceeded:
     case Status::kSkipped:
     case Status::kFailedContinue:
-      task_status = outcome.status;
+      set_task_status(stage, stage.next_task, outcome.status, outcome.message);
       if (!outcome.message.empty()) stage.message = outcome.message;
       ++stage.next_task;
       run_task(stage);
       return;
     case Status::kStopped:
-      task_status = Status::kStopped;
+      set_task_status(stage, stage.next_task, Status::kStopped, outcome.message);
       complete_stage(stage, determine_status(stage), outcome.message);
       return;
     default:  // TERMINAL, CANCELED: mapped through the stage's failure options
-      task_status = stage.failure_status(outcome.status == Status::kCanceled ? Status::kCanceled : Status::kTerminal);
+      set_task_status(stage, stage.next_task,
+                      stage.failure_status(outcome.status == Status::kCanceled ? Status::kCanceled : Status::kTerminal),
+                      outcome.message);
       complete_stage(stage, determine_status(stage), outcome.message);
       return;
   }
@@ -428,7 +449,6 @@ void Execution::complete_stage(Stage& stage, Status status, const std::string& m
   if (is_complete(stage.status)) return;
   ++stage.attempt;
   loop_.cancel(stage.pending);
-  loop_.cancel(stage.timeout);
   if (!message.empty() && stage.message.empty()) stage.message = message;
   cancel_running(stage.before, "parent stage ended");
   set_stage_status(stage, status);
@@ -476,11 +496,10 @@ void Execution::start_ready_siblings(Stage& completed) {
 
 void Execution::cancel_running(std::vector<std::unique_ptr<Stage>>& group, const std::string& reason) {
   for (auto& s : group) {
-    if (s->status != Status::kRunning) continue;
+    if (s->status != Status::kRunning && s->status != Status::kPaused) continue;
     cancel_running(s->before, reason);
     ++s->attempt;
     loop_.cancel(s->pending);
-    loop_.cancel(s->timeout);
     if (s->message.empty()) s->message = reason;
     set_stage_status(*s, Status::kCanceled);
   }
@@ -517,6 +536,76 @@ void Execution::finish(Status status) {
   hooks_.execution_changed(*this);
 }
 
+// --- Timeouts, pausing -----------------------------------------------------------------------------
+
+sim::Duration Execution::paused_since(sim::TimePoint since) const {
+  sim::Duration total = sim::Duration::zero();
+  for (const auto& [from, to] : pauses_) {
+    const sim::TimePoint end = to.value_or(loop_.now());
+    if (end > since) total += end - std::max(from, since);
+  }
+  return total;
+}
+
+std::optional<std::string> Execution::timed_out(const Stage& stage, const Task& task) const {
+  // RunTaskHandler.checkForStageTimeout, then checkForTimeout: elapsed time minus paused time
+  // against the nearest stageTimeoutMs, then against the task's own timeout (which an overridable
+  // task replaces by that stageTimeoutMs).
+  const Stage* limited = stage.parent_with_timeout();
+  if (limited != nullptr) {
+    const sim::Duration elapsed = loop_.now() - limited->start_time - paused_since(limited->start_time);
+    if (elapsed > *limited->configured_timeout()) {
+      return "stage " + limited->name + " exceeded its timeout of " + sim::to_string(*limited->configured_timeout());
+    }
+  }
+  std::optional<sim::Duration> limit = task.timeout();
+  if (!limit) return std::nullopt;
+  if (task.timeout_overridable() && limited != nullptr) limit = limited->configured_timeout();
+  const sim::TimePoint started = stage.task_starts[stage.next_task];
+  const sim::Duration elapsed = loop_.now() - started - paused_since(started);
+  if (elapsed > *limit) return std::string(task.name()) + " timed out after " + sim::to_string(*limit);
+  return std::nullopt;
+}
+
+void Execution::pause() {
+  if (status_ != Status::kRunning) return;
+  status_ = Status::kPaused;
+  pauses_.emplace_back(loop_.now(), std::nullopt);
+  trace_execution();
+  hooks_.execution_changed(*this);
+}
+
+void Execution::park(Stage& stage) {
+  // PauseTaskHandler and PauseStageHandler: the task and its stage (and the stage's parents)
+  // become PAUSED until the execution resumes.
+  set_task_status(stage, stage.next_task, Status::kPaused, "");
+  for (Stage* s = &stage; s != nullptr; s = s->parent) {
+    if (s->status == Status::kRunning) set_stage_status(*s, Status::kPaused);
+  }
+}
+
+void Execution::resume() {
+  if (status_ != Status::kPaused) return;
+  status_ = Status::kRunning;
+  pauses_.back().second = loop_.now();
+  trace_execution();
+  hooks_.execution_changed(*this);
+  // Parents first (all_stages lists them first), then each parked task runs again.
+  std::vector<Stage*> parked;
+  for (const Stage* c : all_stages()) {
+    Stage* s = const_cast<Stage*>(c);
+    if (s->status != Status::kPaused) continue;
+    set_stage_status(*s, Status::kRunning);
+    if (s->next_task < s->task_statuses.size() && s->task_statuses[s->next_task] == Status::kPaused) {
+      set_task_status(*s, s->next_task, Status::kRunning, "");
+      parked.push_back(s);
+    }
+  }
+  for (Stage* s : parked) {
+    if (s->status == Status::kRunning && status_ == Status::kRunning) run_task(*s);
+  }
+}
+
 void Execution::cancel(const std::string& reason) {
   if (is_complete(status_)) return;
   cancel_running(stages_, reason);
@@ -525,7 +614,9 @@ void Execution::cancel(const std::string& reason) {
 
 bool Execution::judge(const std::string& stage_name, const std::string& judgment_status, const std::string& input) {
   Stage* s = find_mutable(stage_name);
-  if (s == nullptr || s->type != "manualJudgment" || s->status != Status::kRunning) return false;
+  if (s == nullptr || s->type != "manualJudgment" || (s->status != Status::kRunning && s->status != Status::kPaused)) {
+    return false;
+  }
   s->context["judgmentStatus"] = judgment_status;
   if (!input.empty()) s->context["judgmentInput"] = input;
   return true;

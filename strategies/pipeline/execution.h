@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,10 @@ class Execution {
   void start();
   // Cancels the execution: running stages end CANCELED, then the execution.
   void cancel(const std::string& reason);
+  // Pauses the execution (Orca's pause API): each running stage stops at its next task run and
+  // waits, PAUSED, until resume(); paused time does not count toward stage or task timeouts.
+  void pause();
+  void resume();
   // Answers the manual judgment stage named `stage_name` (exact, case-sensitive name or id):
   // judgment_status "continue" or "stop", and the chosen input. Returns false if no such stage is
   // waiting. Like Orca, the stage notices at its next poll (every 15 s).
@@ -99,6 +105,10 @@ class Execution {
   void evaluate_context(Stage& stage);
   void begin_work(Stage& stage);
   void run_task(Stage& stage);
+  void park(Stage& stage);
+  std::optional<std::string> timed_out(const Stage& stage, const Task& task) const;
+  sim::Duration paused_since(sim::TimePoint since) const;
+  void set_task_status(Stage& stage, size_t index, Status status, const std::string& message);
   void task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome);
   void child_done(Stage& parent);
   void complete_stage(Stage& stage, Status status, const std::string& message);
@@ -124,6 +134,7 @@ class Execution {
   Status status_ = Status::kNotStarted;
   sim::TimePoint start_time_;
   sim::TimePoint end_time_;
+  std::vector<std::pair<sim::TimePoint, std::optional<sim::TimePoint>>> pauses_;  // [from, to)
 };
 
 }  // namespace deploysim::strategies

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct TaskContext {
   Stage& stage;
   sim::EventLoop& loop;
   providers::CloudProvider& provider;
+  sim::TimePoint task_start;  // when this task first ran (polling tasks slow down with age)
 };
 
 class Task {
@@ -57,6 +59,12 @@ class Task {
   // Runs once and calls `done` exactly once, now or later (after provider calls). The stage may
   // have been canceled meanwhile; the engine ignores answers for stages no longer running.
   virtual void run(TaskContext& context, std::function<void(TaskOutcome)> done) = 0;
+  // Orca's RetryableTask.getTimeout: how long the task may keep polling, paused time excluded;
+  // nullopt: no limit of its own. The engine checks it before each run.
+  virtual std::optional<sim::Duration> timeout() const { return std::nullopt; }
+  // Orca's OverridableTimeoutRetryableTask: a stageTimeoutMs on the stage or an ancestor replaces
+  // timeout() rather than adding to it.
+  virtual bool timeout_overridable() const { return false; }
 };
 
 struct Stage {
@@ -77,14 +85,19 @@ struct Stage {
   std::vector<std::unique_ptr<Task>> tasks;
   size_t next_task = 0;
   std::vector<Status> task_statuses;
+  std::vector<sim::TimePoint> task_starts;  // first run of each task
   uint64_t attempt = 0;  // bumped when the stage ends, so stale task answers are ignored
   sim::EventHandle pending;  // the scheduled task run
-  sim::EventHandle timeout;
 
   bool synthetic() const { return parent != nullptr; }
   // Orca's StageExecution.failureStatus(): continuePipeline -> FAILED_CONTINUE; failPipeline
   // missing or true -> `default_status` (TERMINAL); otherwise STOPPED.
   Status failure_status(Status default_status = Status::kTerminal) const;
+  // stageTimeoutMs, when set to a positive number.
+  std::optional<sim::Duration> configured_timeout() const;
+  // Orca's getParentWithTimeout: this stage if it has a stageTimeoutMs, else its nearest ancestor
+  // that has one, else nullptr.
+  const Stage* parent_with_timeout() const;
   // A JSON view of the stage for #stage(...) and reports.
   Json describe() const;
 };

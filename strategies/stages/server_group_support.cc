@@ -14,6 +14,15 @@ constexpr sim::Duration kRetryBackoff = sim::Duration::seconds(5);
 constexpr sim::Duration kRetryFor = sim::Duration::minutes(15);
 constexpr sim::Duration kHealthPoll = sim::Duration::seconds(10);
 constexpr sim::Duration kHealthTimeout = sim::Duration::hours(2);
+constexpr sim::Duration kMissingGroupPatience = sim::Duration::minutes(10);
+
+// WaitForUpInstancesTask's dynamic backoff: every 10 s, every minute after 30 minutes of waiting,
+// every 2 minutes after an hour.
+sim::Duration health_poll(sim::Duration waited) {
+  if (waited > sim::Duration::minutes(60)) return sim::Duration::minutes(2);
+  if (waited > sim::Duration::minutes(30)) return sim::Duration::minutes(1);
+  return kHealthPoll;
+}
 
 
 class ProviderTask : public Task {
@@ -83,24 +92,38 @@ class WaitTask : public Task {
     }
     return "wait";
   }
+  // AbstractInstancesCheckTask: two hours, which a stageTimeoutMs replaces.
+  std::optional<sim::Duration> timeout() const override {
+    return kind_ == Kind::kDestroyed ? std::nullopt : std::optional<sim::Duration>(kHealthTimeout);
+  }
+  bool timeout_overridable() const override { return true; }
+
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     const std::string name = string_field(c.stage.context, "serverGroupName");
     const Json context = c.stage.context;
     const Kind kind = kind_;
-    const sim::Duration waited = c.loop.now() - c.stage.start_time;
+    const sim::Duration waited = c.loop.now() - c.task_start;
+    const sim::Duration poll = kind == Kind::kUp || kind == Kind::kCapacity ? health_poll(waited) : kHealthPoll;
     with_cluster(c, std::move(done), [=](const providers::ClusterInfo& info) {
       const providers::ServerGroupInfo* g = find_group(info, name);
-      if (kind == Kind::kDestroyed) return g == nullptr ? TaskOutcome::succeeded() : TaskOutcome::running(kHealthPoll);
-      if (waited > kHealthTimeout && !context.contains("stageTimeoutMs")) {
-        return TaskOutcome::terminal(std::string("timed out waiting for ") + (kind == Kind::kUp ? "instances to be up" : "capacity to match"));
+      if (kind == Kind::kDestroyed) return g == nullptr ? TaskOutcome::succeeded() : TaskOutcome::running(poll);
+      if (g == nullptr) {
+        // The cache may not show a new group yet; Orca waits up to 10 minutes for it.
+        if (kind == Kind::kUp && waited > kMissingGroupPatience) {
+          return TaskOutcome::terminal("server group " + name + " not found after " + sim::to_string(kMissingGroupPatience));
+        }
+        return TaskOutcome::running(poll);
       }
-      if (g == nullptr) return TaskOutcome::running(kHealthPoll);  // the cache may not show it yet
       if (kind == Kind::kDisabled) {
+        // A partial disable (desiredPercentage) waits for the instances it chose; a full one for
+        // the group to be disabled. Either way, until none of them is Up in a load balancer.
+        const Json* chosen = context.contains("instanceIdsToDisable") ? &context["instanceIdsToDisable"] : nullptr;
         bool any_up = false;
         for (const providers::InstanceInfo& i : g->instances) {
+          if (chosen != nullptr && std::find(chosen->begin(), chosen->end(), Json(i.name)) == chosen->end()) continue;
           for (const providers::Health& h : i.health) any_up = any_up || (!h.platform && h.state == providers::HealthState::kUp);
         }
-        return g->disabled && !any_up ? TaskOutcome::succeeded() : TaskOutcome::running(kHealthPoll);
+        return (chosen != nullptr || g->disabled) && !any_up ? TaskOutcome::succeeded() : TaskOutcome::running(poll);
       }
       const int desired = g->capacity.desired;
       const double percent = context.contains("targetHealthyDeployPercentage") && context["targetHealthyDeployPercentage"].is_number()
@@ -115,7 +138,7 @@ class WaitTask : public Task {
       } else if (count == desired && (g->disabled || up >= target)) {
         return TaskOutcome::succeeded();
       }
-      return TaskOutcome::running(kHealthPoll);
+      return TaskOutcome::running(poll);
     });
   }
 
@@ -127,6 +150,18 @@ class WaitTask : public Task {
 
 std::string string_field(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+std::optional<double> number_field(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return std::nullopt;
+  const Json& v = j[key];
+  if (v.is_number()) return v.get<double>();
+  if (!v.is_string()) return std::nullopt;
+  const std::string& text = v.get_ref<const std::string&>();
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
 }
 
 std::string artifact_of(const Json& context, const Json& trigger) {

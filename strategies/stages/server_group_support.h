@@ -23,6 +23,10 @@ std::string region_of(const Json& context);
 // A string member of a JSON object, or "" when it is missing or not a string.
 std::string string_field(const Json& j, const char* key);
 
+// A numeric member of a JSON object (a number, or a string holding one, as pipelines written by
+// hand and by expressions have both), or nullopt.
+std::optional<double> number_field(const Json& j, const char* key);
+
 // The artifact a stage deploys: its own artifact / amiName / imageId / image, else the trigger's.
 std::string artifact_of(const Json& context, const Json& trigger);
 
