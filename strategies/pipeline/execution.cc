@@ -239,6 +239,7 @@ void Execution::start() {
   status_ = Status::kRunning;
   hooks_.execution_changed(*this);
   trace_execution();
+  notify(nullptr, "pipeline.starting");
   std::vector<Stage*> initial;
   for (auto& s : stages_) {
     if (s->requisites.empty()) initial.push_back(s.get());
@@ -262,10 +263,16 @@ void Execution::trace_execution() {
 }
 
 void Execution::set_stage_status(Stage& stage, Status status) {
-  if (status == Status::kRunning && stage.status == Status::kNotStarted) stage.start_time = loop_.now();
+  const bool starting = status == Status::kRunning && stage.status == Status::kNotStarted;
+  if (starting) stage.start_time = loop_.now();
   stage.status = status;
   if (is_complete(status)) stage.end_time = loop_.now();
   hooks_.stage_changed(*this, stage);
+  if (starting) notify(&stage, "stage.starting");
+  if (is_complete(status)) {
+    const bool successful = status == Status::kSucceeded || status == Status::kStopped || status == Status::kSkipped;
+    notify(&stage, successful ? "stage.complete" : "stage.failed", status_name(status));
+  }
   if (trace_ != nullptr) {
     trace::Event e;
     trace::StageChange* c = e.mutable_stage();
@@ -533,7 +540,44 @@ void Execution::finish(Status status) {
   status_ = status;
   end_time_ = loop_.now();
   trace_execution();
+  // Echo: SUCCEEDED, STOPPED and SKIPPED count as complete; anything else as failed.
+  const bool successful = status == Status::kSucceeded || status == Status::kStopped || status == Status::kSkipped;
+  notify(nullptr, successful ? "pipeline.complete" : "pipeline.failed", status_name(status));
   hooks_.execution_changed(*this);
+}
+
+// --- Notifications ---------------------------------------------------------------------------------
+
+void Execution::notify(const Stage* stage, const std::string& event, const std::string& detail) {
+  const Json* configured = &config_.notifications;
+  std::string description = "pipeline " + config_.name + " of " + config_.application + " (execution " + id_ + ")";
+  if (stage != nullptr) {
+    if (!as_boolean(stage->context.value("sendNotifications", Json(false))).value_or(false)) return;
+    if (!stage->context.contains("notifications")) return;
+    configured = &stage->context["notifications"];
+    description = "stage " + stage->name + " of " + description;
+  }
+  const std::string dot_suffix = event.substr(event.find('.') + 1);
+  if (dot_suffix == "starting") description += " is starting";
+  else if (dot_suffix == "complete") description += " has completed";
+  else if (dot_suffix == "failed") description += " has failed";
+  else if (event == "manualJudgment") description += " is awaiting manual judgment";
+  else if (event == "manualJudgmentContinue") description += " was judged to continue";
+  else if (event == "manualJudgmentStop") description += " was judged to stop";
+  if (!detail.empty()) description += ": " + detail;
+  for (const NotificationMessage& m : notifications_for(*configured, event, description)) {
+    hooks_.notified(*this, stage, m);
+    if (trace_ == nullptr) continue;
+    trace::Event e;
+    trace::Notification* n = e.mutable_notification();
+    n->set_execution(id_);
+    if (stage != nullptr) n->set_stage_id(stage->id);
+    n->set_type(m.type);
+    n->set_address(m.address);
+    n->set_event(m.event);
+    n->set_message(m.text);
+    trace_->append(loop_.now(), e);
+  }
 }
 
 // --- Timeouts, pausing -----------------------------------------------------------------------------

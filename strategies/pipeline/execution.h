@@ -18,6 +18,7 @@
 #include "sim/kernel/event_loop.h"
 #include "sim/kernel/trace.h"
 #include "strategies/expressions/expression.h"
+#include "strategies/pipeline/notifications.h"
 #include "strategies/pipeline/pipeline.h"
 #include "strategies/pipeline/stage.h"
 
@@ -45,6 +46,8 @@ class ExecutionHooks {
                                  const std::string& /*pipeline*/, const Json& /*parameters*/) {
     return nullptr;
   }
+  // Called for each notification the execution sends (also recorded in the trace).
+  virtual void notified(const Execution& /*execution*/, const Stage* /*stage*/, const NotificationMessage& /*message*/) {}
   // Called after every stage and execution status change.
   virtual void stage_changed(const Execution& /*execution*/, const Stage& /*stage*/) {}
   virtual void execution_changed(const Execution& /*execution*/) {}
@@ -93,6 +96,10 @@ class Execution {
   ExecutionHooks& hooks() { return hooks_; }
   sim::EventLoop& loop() { return loop_; }
   providers::CloudProvider& provider() { return provider_; }
+
+  // Sends the notifications configured for `event`: the pipeline's when `stage` is null, else the
+  // stage's (if its sendNotifications is true). `detail` is added to the description.
+  void notify(const Stage* stage, const std::string& event, const std::string& detail = "");
 
   // Adds a synthetic stage before `parent`'s tasks (for stage types' plan()).
   Stage& add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,

@@ -4,7 +4,9 @@
 #include <map>
 #include <set>
 
+#include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/dag.h"
+#include "strategies/pipeline/triggers.h"
 #include "strategies/pipeline/pipeline.h"
 
 namespace deploysim::strategies {
@@ -67,6 +69,29 @@ class PipelineParser {
   PipelineParser(const std::string& source, const StageTypeSupported& supported)
       : source_(source), supported_(supported) {}
 
+  // Enabled triggers must be usable: a cron trigger's expression parses, a pattern compiles.
+  void check_triggers(const Json& triggers) {
+    for (size_t i = 0; i < triggers.size(); ++i) {
+      const Json& t = triggers[i];
+      const std::string at = "triggers[" + std::to_string(i) + "]";
+      if (!t.is_object()) {
+        problem(at + " must be an object");
+        continue;
+      }
+      if (!lenient_bool(t, "enabled", false)) continue;
+      const std::string type = string_or(t, "type", "");
+      if (type == "cron") {
+        const sim::Result<CronSchedule> cron = CronSchedule::parse(string_or(t, "cronExpression", ""));
+        if (!cron.ok()) problem(at + ".cronExpression: " + cron.error().message);
+      }
+      for (const char* key : {"tag", "branch"}) {
+        if (const std::optional<std::string> bad = pattern_problem(string_or(t, key, ""))) {
+          problem(at + "." + key + ": " + *bad);
+        }
+      }
+    }
+  }
+
   PipelineConfig parse(const Json& json) {
     PipelineConfig p;
     prefix_ = source_ + ": ";
@@ -89,6 +114,8 @@ class PipelineParser {
     p.limit_concurrent = lenient_bool(json, "limitConcurrent", false);
     p.keep_waiting_pipelines = lenient_bool(json, "keepWaitingPipelines", false);
     p.max_concurrent_executions = lenient_int(json, "maxConcurrentExecutions", 0);
+    p.disabled = lenient_bool(json, "disabled", false);
+    check_triggers(p.triggers);
     if (!json.contains("stages") || !json["stages"].is_array()) {
       problem("stages must be an array of stage objects");
       return p;

@@ -36,6 +36,7 @@ struct PipelineConfig {
   bool limit_concurrent = false;
   bool keep_waiting_pipelines = false;
   int max_concurrent_executions = 0;
+  bool disabled = false;  // a disabled pipeline is never triggered
 
   // The stage with this refId, or nullptr.
   const StageConfig* stage(const std::string& ref_id) const;

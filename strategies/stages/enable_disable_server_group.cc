@@ -69,7 +69,7 @@ class DisableStage : public StageDefinition {
       const std::string name = c.stage.context.value("serverGroupName", std::string());
       const std::optional<double> percent = desired_percentage(c.stage.context);
       if (!percent) return c.provider.disable_server_group(name, done);
-      Stage* stage = &c.stage;
+      Stage* disabling = &c.stage;
       providers::CloudProvider* provider = &c.provider;
       c.provider.describe_cluster(cluster_of(c.stage.context), [=, done = std::move(done)](
                                                                    const providers::OpResult& r, const providers::ClusterInfo& info) {
@@ -77,8 +77,8 @@ class DisableStage : public StageDefinition {
         const providers::ServerGroupInfo* g = find_group(info, name);
         if (g == nullptr) return done({providers::ErrorCode::kNotFound, "server group " + name + " not found"});
         const std::vector<std::string> chosen = instances_to_disable(*g, *percent);
-        stage->context["instanceIdsToDisable"] = chosen;
-        stage->outputs["instanceIdsToDisable"] = chosen;
+        disabling->context["instanceIdsToDisable"] = chosen;
+        disabling->outputs["instanceIdsToDisable"] = chosen;
         if (chosen.empty()) return done(providers::OpResult{});
         provider->set_instances_enabled(name, chosen, false, done);
       });

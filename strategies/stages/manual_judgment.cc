@@ -2,6 +2,7 @@
 // default): "continue" succeeds, "stop" fails the stage (TERMINAL, or by its failure options).
 // The choice (judgmentInput) is what #judgment('<stage name>') returns.
 #include "strategies/pipeline/execution.h"
+#include "strategies/stages/server_group_support.h"
 #include "strategies/stages/stages.h"
 
 namespace deploysim::strategies {
@@ -16,13 +17,19 @@ class WaitForJudgmentTask : public Task {
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     if (!asked_) {
       asked_ = true;
+      c.execution.notify(&c.stage, "manualJudgment", string_field(c.stage.context, "instructions"));
       c.execution.hooks().judgment_requested(c.execution, c.stage);
     }
-    const std::string status = c.stage.context.value("judgmentStatus", Json("")).is_string()
-                                   ? c.stage.context.value("judgmentStatus", std::string())
-                                   : std::string();
-    if (status == "continue") return done(TaskOutcome::succeeded());
-    if (status == "stop") return done(TaskOutcome::terminal("judged: stop"));
+    const std::string status = string_field(c.stage.context, "judgmentStatus");
+    const std::string input = string_field(c.stage.context, "judgmentInput");
+    if (status == "continue") {
+      c.execution.notify(&c.stage, "manualJudgmentContinue", input);
+      return done(TaskOutcome::succeeded());
+    }
+    if (status == "stop") {
+      c.execution.notify(&c.stage, "manualJudgmentStop", input);
+      return done(TaskOutcome::terminal("judged: stop"));
+    }
     done(TaskOutcome::running(kPoll));
   }
   // Three days, which a stageTimeoutMs replaces.

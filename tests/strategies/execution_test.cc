@@ -275,3 +275,62 @@ TEST(Execution, PipelineStagesFollowTheirChild) {
 
 }  // namespace
 }  // namespace deploysim::strategies
+
+namespace deploysim::strategies {
+namespace {
+
+// Records every notification with the time it was sent.
+class NotificationHooks : public ExecutionHooks {
+ public:
+  explicit NotificationHooks(const sim::EventLoop& loop) : loop_(loop) {}
+  std::vector<std::string> sent;  // "<seconds> <type> <address> <event>"
+  std::vector<std::string> texts;
+  std::string answer = "continue";
+  void judgment_requested(Execution& execution, const Stage& stage) override {
+    Execution* e = &execution;
+    const std::string name = stage.name, chosen = answer;
+    execution.loop().schedule_after(sim::Duration::minutes(2), sim::Action::boxed([e, name, chosen] { e->judge(name, chosen, "ok"); }));
+  }
+  void notified(const Execution&, const Stage*, const NotificationMessage& m) override {
+    sent.push_back(std::to_string(loop_.now().micros_since_start() / 1000000) + " " + m.type + " " + m.address + " " + m.event);
+    texts.push_back(m.text);
+  }
+
+ private:
+  const sim::EventLoop& loop_;
+};
+
+TEST(Execution, NotificationsAreSentForTheEventsTheyList) {
+  const std::string text = R"({"application": "shop", "name": "release",
+    "notifications": [
+      {"type": "email", "address": "team@example.com", "level": "pipeline", "when": ["pipeline.starting", "pipeline.failed"],
+       "message": {"pipeline.failed": {"text": "see the runbook"}}},
+      {"type": "slack", "address": "#deploys", "level": "pipeline", "when": ["pipeline.complete"]}],
+    "stages": [
+      {"refId": "1", "type": "manualJudgment", "name": "approve", "instructions": "check the dashboards", "sendNotifications": true,
+       "notifications": [{"type": "slack", "address": "#ops", "when": ["manualJudgment", "manualJudgmentContinue", "manualJudgmentStop"]}]},
+      {"refId": "2", "requisiteStageRefIds": ["1"], "type": "wait", "name": "quiet", "waitTime": 30,
+       "notifications": [{"type": "slack", "address": "#nobody", "when": ["stage.complete"]}]}]})";
+  for (const std::string answer : {"continue", "stop"}) {
+    PipelineRun run(text);
+    NotificationHooks hooks(run.stack.world->loop);
+    hooks.answer = answer;
+    run.execution = std::make_unique<Execution>("e1", run.pipeline, Json::object(), run.stack.registry,
+                                                run.stack.world->loop, run.stack.provider(), hooks, nullptr);
+    run.stack.run(*run.execution);
+    if (answer == "continue") {
+      EXPECT_EQ(hooks.sent, (std::vector<std::string>{"0 email team@example.com pipeline.starting", "0 slack #ops manualJudgment",
+                                                      "120 slack #ops manualJudgmentContinue", "150 slack #deploys pipeline.complete"}));
+      ASSERT_GE(hooks.texts.size(), 2u);
+      EXPECT_NE(hooks.texts[1].find("awaiting manual judgment: check the dashboards"), std::string::npos) << hooks.texts[1];
+    } else {
+      EXPECT_EQ(hooks.sent, (std::vector<std::string>{"0 email team@example.com pipeline.starting", "0 slack #ops manualJudgment",
+                                                      "120 slack #ops manualJudgmentStop", "120 email team@example.com pipeline.failed"}));
+      ASSERT_FALSE(hooks.texts.empty());
+      EXPECT_NE(hooks.texts.back().find("has failed: TERMINAL\nsee the runbook"), std::string::npos) << hooks.texts.back();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace deploysim::strategies
