@@ -203,9 +203,11 @@ int run_scenario(const RunArgs& args) {
                   p.end > p.start ? sim::to_string(p.end).c_str() : "still running");
     }
     if (p.executions.size() > 1) {
-      std::printf("\n  executions:");
-      for (const auto& [id, status] : p.executions) std::printf(" %s %s;", id.c_str(), status.c_str());
-      std::printf(" (stages below: the first)");
+      std::printf("\n  executions (the stages below are the first's):");
+      for (const auto& x : p.executions) {
+        std::printf("\n    %-14s %-28s %-10s %-12s %s", x.id.c_str(), x.pipeline.c_str(), x.trigger_type.c_str(),
+                    x.status.c_str(), sim::to_string(x.start).c_str());
+      }
     }
     std::printf("\n  %-34s %-20s %-16s %-14s %s\n", "stage", "type", "status", "start", "end");
     for (const scenarios::StageTimeline& st : p.stages) {

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "scenarios/json_syntax.h"
+#include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/pipeline.h"
+#include "strategies/pipeline/triggers.h"
 #include "strategies/stages/stages.h"
 #include "scenarios/scenario.pb.h"
 #include "sim/world/names.h"
@@ -37,6 +39,15 @@ std::string item(const std::string& base, const std::string& name, size_t i) {
   return field(base, name) + "[" + std::to_string(i) + "]";
 }
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+// A Struct field as JSON text. (MessageToJsonString appends to its output, so it gets a fresh
+// string: a default such as "{}" in front would make the text unreadable.)
+template <class Message>
+std::string struct_json(const Message& value) {
+  std::string out;
+  google::protobuf::util::MessageToJsonString(value, &out);
+  return out;
+}
 
 enum class Bound { kNonNegative, kPositive };
 
@@ -699,19 +710,57 @@ class Converter {
     return rule;
   }
 
+  PipelinePlan::Trigger trigger_plan(const pb::Trigger& t, const std::string& path, const LoadedScenario& out,
+                                     const std::vector<strategies::PipelineConfig>& pipelines) {
+    PipelinePlan::Trigger plan;
+    if (!t.type().empty()) plan.type = t.type();
+    const bool cron = plan.type == "cron";
+    if (plan.type == "pipeline") {
+      problem(field(path, "type"), "pipeline triggers fire when their upstream pipeline's execution ends; trigger the upstream "
+                                   "pipeline instead");
+    }
+    if (cron) {
+      if (!t.at().empty() || t.again_at_size() > 0) {
+        problem(field(path, "at"), "a cron trigger fires on its pipelines' schedules; remove at and again_at");
+      }
+    } else {
+      if (auto d = duration(t.at(), field(path, "at"), Duration::minutes(1), Bound::kNonNegative)) plan.at.push_back(*d);
+      for (int i = 0; i < t.again_at_size(); ++i) {
+        if (auto d = duration(t.again_at(i), item(path, "again_at", size_t(i)), std::nullopt, Bound::kNonNegative)) {
+          plan.at.push_back(*d);
+        }
+      }
+    }
+    plan.artifact = t.artifact();
+    if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(),
+                                               [&](const auto& v) { return v.name == plan.artifact; })) {
+      problem(field(path, "artifact"), "unknown version " + in_quotes(plan.artifact) + "; it must be one of versions[].name");
+    }
+    if (t.has_parameters()) plan.parameters_json = struct_json(t.parameters());
+    if (t.has_event()) plan.event_json = struct_json(t.event());
+    // An event no pipeline listens for is almost always a mistake in the scenario.
+    if (plan.type != "manual" && !pipelines.empty()) {
+      const bool heard = std::any_of(pipelines.begin(), pipelines.end(), [&](const strategies::PipelineConfig& p) {
+        return !strategies::enabled_triggers(p, plan.type).empty();
+      });
+      if (!heard) problem(field(path, "type"), "no pipeline in the pipeline file has an enabled " + plan.type + " trigger");
+    }
+    return plan;
+  }
+
   void convert_pipeline(LoadedScenario& out) {
     const bool inline_pipeline = s_.has_pipeline();
     const bool from_file = !s_.pipeline_file().empty();
     if (inline_pipeline && from_file) problem("pipeline_file", "give either pipeline or pipeline_file, not both");
     if (!inline_pipeline && !from_file) {
-      if (s_.has_trigger() || s_.has_operator_() || s_.external_stages_size() > 0) {
-        problem("pipeline", "trigger, operator and external_stages need a pipeline");
+      if (s_.has_trigger() || s_.triggers_size() > 0 || s_.has_operator_() || s_.external_stages_size() > 0) {
+        problem("pipeline", "trigger, triggers, operator and external_stages need a pipeline");
       }
       return;
     }
     PipelinePlan plan;
     if (inline_pipeline) {
-      google::protobuf::util::MessageToJsonString(s_.pipeline(), &plan.json);
+      plan.json = struct_json(s_.pipeline());
       plan.source = file_.string() + ": pipeline";
     } else {
       const fs::path path = fs::path(s_.pipeline_file()).is_absolute() ? fs::path(s_.pipeline_file())
@@ -735,20 +784,21 @@ class Converter {
                std::none_of(loaded->begin(), loaded->end(), [&](const auto& p) { return p.name == plan.name; })) {
       problem("pipeline_name", "no pipeline named " + in_quotes(plan.name) + " in " + plan.source);
     }
-    const pb::Trigger& t = s_.trigger();
-    if (auto d = duration(t.at(), "trigger.at", Duration::minutes(1), Bound::kNonNegative)) plan.trigger_at = *d;
-    for (int i = 0; i < t.again_at_size(); ++i) {
-      if (auto d = duration(t.again_at(i), item("trigger", "again_at", size_t(i)), std::nullopt, Bound::kNonNegative)) {
-        plan.again_at.push_back(*d);
-      }
+    const std::vector<strategies::PipelineConfig> none;
+    const std::vector<strategies::PipelineConfig>& pipelines = loaded.ok() ? *loaded : none;
+    if (s_.has_trigger() || s_.triggers_size() == 0) {
+      plan.triggers.push_back(trigger_plan(s_.trigger(), "trigger", out, pipelines));
     }
-    if (!t.type().empty()) plan.trigger_type = t.type();
-    plan.artifact = t.artifact();
-    if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(),
-                                               [&](const auto& v) { return v.name == plan.artifact; })) {
-      problem("trigger.artifact", "unknown version " + in_quotes(plan.artifact) + "; it must be one of versions[].name");
+    for (int i = 0; i < s_.triggers_size(); ++i) {
+      plan.triggers.push_back(trigger_plan(s_.triggers(i), item("", "triggers", size_t(i)), out, pipelines));
     }
-    if (t.has_parameters()) google::protobuf::util::MessageToJsonString(t.parameters(), &plan.parameters_json);
+    if (!s_.start().empty()) {
+      const sim::Result<int64_t> start = strategies::parse_utc_time(s_.start());
+      if (start.ok()) plan.start_epoch = *start;
+      else problem("start", start.error().message);
+    } else {
+      plan.start_epoch = *strategies::parse_utc_time("2026-01-05T00:00:00Z");
+    }
     for (int i = 0; i < s_.operator_().judgments_size(); ++i) {
       const pb::Judgment& j = s_.operator_().judgments(i);
       const std::string path = item("operator", "judgments", size_t(i));

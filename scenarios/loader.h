@@ -22,11 +22,17 @@ struct PipelinePlan {
   std::string json;     // Spinnaker pipeline JSON (inline, or the file's contents)
   std::string source;   // names it in messages: the pipeline file, or "<scenario>: pipeline"
   std::string name;     // which pipeline, when the JSON holds several ("": the first)
-  sim::Duration trigger_at = sim::Duration::minutes(1);
-  std::vector<sim::Duration> again_at;  // further triggers
-  std::string trigger_type = "manual";
-  std::string artifact;        // what deploy stages deploy
-  std::string parameters_json = "{}";
+  // One trigger of the scenario: a manual start of the chosen pipeline, the file's cron schedules,
+  // or an outside event for every pipeline of the file.
+  struct Trigger {
+    std::string type = "manual";
+    std::vector<sim::Duration> at;  // every run time it fires (none for cron)
+    std::string artifact;           // what deploy stages deploy
+    std::string parameters_json = "{}";
+    std::string event_json = "{}";  // the event's fields
+  };
+  std::vector<Trigger> triggers;
+  int64_t start_epoch = 0;  // seconds since 1970 UTC at run time 0, for cron schedules
   struct Rule {
     std::string cluster;
     std::string region;

@@ -1,7 +1,10 @@
 // The scenario's pipeline, triggered and surrounded by its operator and external systems.
 #include "scenarios/pipeline_driver.h"
 
+#include <algorithm>
+
 #include "providers/target.h"
+#include "strategies/pipeline/triggers.h"
 #include "strategies/stages/stages.h"
 
 namespace deploysim::scenarios {
@@ -12,43 +15,144 @@ PipelineDriver::PipelineDriver(const PipelinePlan& plan, world::World& world, si
   strategies::register_stages(registry_);
 }
 
+namespace {
+
+// More executions than this in one run means triggers feed each other (a pipeline triggering
+// itself on success): the driver stops triggering and says so.
+constexpr size_t kMaxExecutions = 1000;
+
+strategies::Json parsed_object(const std::string& text) {
+  strategies::Json j = strategies::Json::parse(text, nullptr, false);
+  return j.is_object() ? j : strategies::Json::object();
+}
+
+}  // namespace
+
 sim::Status PipelineDriver::start() {
   const auto loaded = strategies::load_pipelines(plan_.json, plan_.source,
                                                  [this](const std::string& t) { return registry_.supports(t); });
   if (!loaded.ok()) return loaded.error();
   all_ = *loaded;
-  pipeline_ = loaded->front();
-  for (const strategies::PipelineConfig& p : *loaded) {
-    if (!plan_.name.empty() && p.name == plan_.name) pipeline_ = p;
+  for (size_t i = 0; i < all_.size(); ++i) {
+    if (!plan_.name.empty() && all_[i].name == plan_.name) chosen_ = i;
+    queues_.push_back(std::make_unique<strategies::ExecutionQueue>(all_[i]));
   }
+  pipeline_ = all_[chosen_];
   api_.start();
-  queue_ = std::make_unique<strategies::ExecutionQueue>(pipeline_);
-  std::vector<sim::Duration> times = {plan_.trigger_at};
-  times.insert(times.end(), plan_.again_at.begin(), plan_.again_at.end());
-  for (sim::Duration at : times) {
-    loop_.schedule(sim::TimePoint::start() + at, sim::Action::boxed([this] {
-      strategies::Json trigger = strategies::Json::object();
-      trigger["type"] = plan_.trigger_type;
-      trigger["artifact"] = plan_.artifact;
-      trigger["parameters"] = strategies::Json::parse(plan_.parameters_json, nullptr, false);
-      if (trigger["parameters"].is_discarded()) trigger["parameters"] = strategies::Json::object();
-      const std::string id = "execution-" + std::to_string(queue_->executions().size() + 1);
-      queue_->submit(std::make_unique<strategies::Execution>(id, pipeline_, trigger, registry_, loop_, provider_, *this, trace_));
-    }));
+  for (const PipelinePlan::Trigger& t : plan_.triggers) {
+    if (t.type == "cron") {
+      for (size_t i = 0; i < all_.size(); ++i) {
+        for (const strategies::Json* trigger : strategies::enabled_triggers(all_[i], "cron")) {
+          const auto cron = strategies::CronSchedule::parse(trigger->value("cronExpression", std::string()));
+          if (!cron.ok()) return cron.error();  // the loader reports these first
+          schedule_cron(i, trigger, std::make_shared<const strategies::CronSchedule>(*cron), plan_.start_epoch - 1, t);
+        }
+      }
+      continue;
+    }
+    for (sim::Duration at : t.at) {
+      const PipelinePlan::Trigger* plan = &t;
+      loop_.schedule(sim::TimePoint::start() + at, sim::Action::boxed([this, plan] {
+        if (plan->type == "manual") return launch(chosen_, trigger_json(*plan));
+        // An outside event: every pipeline with a matching enabled trigger starts.
+        const strategies::TriggerEvent event{plan->type, parsed_object(plan->event_json)};
+        for (size_t i = 0; i < all_.size(); ++i) {
+          for (const strategies::Json* matched : strategies::matching_triggers(all_[i], event)) {
+            strategies::Json trigger = strategies::trigger_object(*matched, event);
+            const strategies::Json base = trigger_json(*plan);
+            for (auto it = base.begin(); it != base.end(); ++it) trigger[it.key()] = it.value();
+            launch(i, trigger);
+          }
+        }
+      }));
+    }
   }
   return sim::Status();
 }
 
-std::vector<const strategies::Execution*> PipelineDriver::executions() const {
-  std::vector<const strategies::Execution*> out;
-  if (queue_) {
-    for (const auto& e : queue_->executions()) out.push_back(e.get());
-  }
-  return out;
+strategies::Json PipelineDriver::trigger_json(const PipelinePlan::Trigger& plan) const {
+  strategies::Json trigger = strategies::Json::object();
+  trigger["type"] = plan.type;
+  trigger["artifact"] = plan.artifact;
+  trigger["parameters"] = parsed_object(plan.parameters_json);
+  return trigger;
 }
 
+void PipelineDriver::schedule_cron(size_t pipeline, const strategies::Json* trigger,
+                                   std::shared_ptr<const strategies::CronSchedule> cron, int64_t after,
+                                   const PipelinePlan::Trigger& plan) {
+  const std::optional<int64_t> next = cron->next_after(after);
+  if (!next) return;
+  const sim::TimePoint at = sim::TimePoint::start() + sim::Duration::seconds(*next - plan_.start_epoch);
+  const PipelinePlan::Trigger* p = &plan;
+  loop_.schedule(at, sim::Action::boxed([this, pipeline, trigger, cron, next, p] {
+    strategies::Json fired = *trigger;
+    const strategies::Json base = trigger_json(*p);
+    for (auto it = base.begin(); it != base.end(); ++it) fired[it.key()] = it.value();
+    fired["type"] = "cron";
+    fired["firedAt"] = strategies::format_utc_time(*next);
+    launch(pipeline, fired);
+    schedule_cron(pipeline, trigger, cron, *next, *p);
+  }));
+}
+
+void PipelineDriver::launch(size_t pipeline, strategies::Json trigger) {
+  if (started_.size() >= kMaxExecutions) {
+    if (!runaway_reported_ && trace_ != nullptr) {
+      trace::Event e;
+      e.mutable_note()->set_source("pipeline");
+      e.mutable_note()->set_text("more than " + std::to_string(kMaxExecutions) +
+                                 " executions: triggers feed each other; no more are started");
+      trace_->append(loop_.now(), e);
+    }
+    runaway_reported_ = true;
+    return;
+  }
+  const std::string id = "execution-" + std::to_string(started_.size() + 1);
+  auto execution = std::make_unique<strategies::Execution>(id, all_[pipeline], std::move(trigger), registry_, loop_,
+                                                           provider_, *this, trace_);
+  started_.push_back(execution.get());
+  queues_[pipeline]->submit(std::move(execution));
+}
+
+size_t PipelineDriver::index_of(const strategies::PipelineConfig& config) const {
+  for (size_t i = 0; i < all_.size(); ++i) {
+    if (&all_[i] == &config) return i;
+  }
+  return all_.size();
+}
+
+const strategies::Execution* PipelineDriver::execution() const {
+  for (const strategies::Execution* e : started_) {
+    if (&e->config() == &all_[chosen_]) return e;
+  }
+  return started_.empty() ? nullptr : started_.front();
+}
+
+std::vector<const strategies::Execution*> PipelineDriver::executions() const { return started_; }
+
 void PipelineDriver::execution_changed(const strategies::Execution& execution) {
-  if (queue_ && &execution.config() == &pipeline_) queue_->finished(execution);
+  if (!execution.finished()) return;
+  const size_t index = index_of(execution.config());
+  if (index < all_.size() && std::find(started_.begin(), started_.end(), &execution) != started_.end()) {
+    queues_[index]->finished(execution);
+  }
+  // Pipeline triggers: every pipeline listening for this one's outcome starts.
+  for (size_t i = 0; i < all_.size(); ++i) {
+    for (const strategies::Json* t : strategies::pipeline_triggered(all_[i], execution.config(), execution.status())) {
+      strategies::Json trigger = *t;
+      trigger["type"] = "pipeline";
+      trigger["parentExecution"] = {{"id", execution.id()},
+                                    {"name", execution.config().name},
+                                    {"application", execution.config().application},
+                                    {"status", strategies::status_name(execution.status())}};
+      trigger["parentPipelineId"] = execution.config().id;
+      trigger["parentPipelineName"] = execution.config().name;
+      trigger["artifact"] = execution.trigger().value("artifact", strategies::Json(""));
+      trigger["parameters"] = t->contains("parameters") && (*t)["parameters"].is_object() ? (*t)["parameters"] : strategies::Json::object();
+      launch(i, trigger);
+    }
+  }
 }
 
 void PipelineDriver::judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) {

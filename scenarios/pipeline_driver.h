@@ -1,6 +1,8 @@
-// Runs a scenario's pipeline against its world: the cloud API model and the simulated provider,
-// the stage registry, the trigger at its time, and the people and systems around the pipeline
-// (the operator answering judgments, external stages taking their modelled time).
+// Runs a scenario's pipelines against its world: the cloud API model and the simulated provider,
+// the stage registry, the triggers (manual starts, outside events, cron schedules, and pipeline
+// triggers as executions end), and the people and systems around the pipelines (the operator
+// answering judgments, external stages taking their modelled time). Each pipeline of the file
+// queues its own executions by its concurrency settings.
 #pragma once
 
 #include <memory>
@@ -11,6 +13,7 @@
 #include "scenarios/loader.h"
 #include "sim/world/cloud_api.h"
 #include "strategies/pipeline/execution.h"
+#include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/execution_queue.h"
 
 namespace deploysim::scenarios {
@@ -21,12 +24,10 @@ class PipelineDriver : public strategies::ExecutionHooks {
   PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
                  sim::TraceWriter* trace);
 
-  // Loads the pipeline and schedules its trigger. Errors if the pipeline does not load.
+  // Loads the pipelines and schedules the triggers. Errors if the pipelines do not load.
   sim::Status start();
-  // Null until the trigger fires: the first execution.
-  const strategies::Execution* execution() const {
-    return queue_ && !queue_->executions().empty() ? queue_->executions().front().get() : nullptr;
-  }
+  // The first execution of the chosen pipeline (else the first of any), or null before one starts.
+  const strategies::Execution* execution() const;
   // Every execution the triggers started (or queued), in trigger order.
   std::vector<const strategies::Execution*> executions() const;
   const strategies::PipelineConfig& pipeline() const { return pipeline_; }
@@ -39,6 +40,14 @@ class PipelineDriver : public strategies::ExecutionHooks {
                                      const std::string& pipeline, const strategies::Json& parameters) override;
 
  private:
+  // Starts (or queues) an execution of all_[pipeline] with this trigger object.
+  void launch(size_t pipeline, strategies::Json trigger);
+  // Schedules the next firing of all_[pipeline]'s cron trigger after `after` (epoch seconds).
+  void schedule_cron(size_t pipeline, const strategies::Json* trigger, std::shared_ptr<const strategies::CronSchedule> cron,
+                     int64_t after, const PipelinePlan::Trigger& plan);
+  // The trigger object of a scenario trigger.
+  strategies::Json trigger_json(const PipelinePlan::Trigger& plan) const;
+  size_t index_of(const strategies::PipelineConfig& config) const;
   // Answers a judgment by `rule`, looking at the cluster's metrics now.
   void decide(strategies::Execution& execution, const std::string& stage, const std::string& status,
               const PipelinePlan::Rule& rule);
@@ -49,10 +58,13 @@ class PipelineDriver : public strategies::ExecutionHooks {
   world::CloudApi api_;
   providers::SimProvider provider_;
   strategies::StageRegistry registry_;
-  strategies::PipelineConfig pipeline_;
-  std::vector<strategies::PipelineConfig> all_;  // every pipeline of the file, for child pipelines
-  std::unique_ptr<strategies::ExecutionQueue> queue_;
+  strategies::PipelineConfig pipeline_;  // a copy of the chosen pipeline, for reports
+  size_t chosen_ = 0;
+  std::vector<strategies::PipelineConfig> all_;  // every pipeline of the file
+  std::vector<std::unique_ptr<strategies::ExecutionQueue>> queues_;  // one per pipeline of all_
+  std::vector<const strategies::Execution*> started_;  // top-level executions, in trigger order
   std::vector<std::unique_ptr<strategies::Execution>> children_;
+  bool runaway_reported_ = false;
 };
 
 }  // namespace deploysim::scenarios

@@ -112,7 +112,8 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
   };
   for (const auto& s : e->stages()) add(*s, 0);
   for (const strategies::Execution* x : driver.executions()) {
-    p.executions.emplace_back(x->id(), strategies::status_name(x->status()));
+    p.executions.push_back({x->id(), x->config().name, x->trigger().value("type", std::string()),
+                            strategies::status_name(x->status()), x->start_time()});
   }
   return p;
 }

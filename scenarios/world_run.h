@@ -49,8 +49,15 @@ struct PipelineSummary {
   sim::TimePoint start;
   sim::TimePoint end;
   std::vector<StageTimeline> stages;  // top-level stages in pipeline order, each followed by its synthetic ones
-  // Every execution the triggers started: id and final (or current) status.
-  std::vector<std::pair<std::string, std::string>> executions;
+  // Every execution the triggers started, in start order.
+  struct ExecutionSummary {
+    std::string id;
+    std::string pipeline;
+    std::string trigger_type;
+    std::string status;  // final, or current when the run ended first
+    sim::TimePoint start;
+  };
+  std::vector<ExecutionSummary> executions;
 };
 
 struct WorldRunSummary {

@@ -122,11 +122,11 @@ std::vector<const Json*> pipeline_triggered(const PipelineConfig& pipeline, cons
   return out;
 }
 
-std::vector<const Json*> cron_triggers(const PipelineConfig& pipeline) {
+std::vector<const Json*> enabled_triggers(const PipelineConfig& pipeline, const std::string& type) {
   std::vector<const Json*> out;
   if (pipeline.disabled) return out;
   for (const Json& t : pipeline.triggers) {
-    if (enabled(t) && text(t, "type") == "cron") out.push_back(&t);
+    if (enabled(t) && text(t, "type") == type) out.push_back(&t);
   }
   return out;
 }

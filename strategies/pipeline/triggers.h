@@ -49,7 +49,8 @@ std::vector<const Json*> pipeline_triggered(const PipelineConfig& pipeline, cons
 // when it compiles (an empty pattern matches anything).
 std::optional<std::string> pattern_problem(const std::string& pattern);
 
-// The enabled cron triggers of `pipeline` (empty when the pipeline is disabled).
-std::vector<const Json*> cron_triggers(const PipelineConfig& pipeline);
+// The enabled triggers of `pipeline` of this type, e.g. "cron" (empty when the pipeline is
+// disabled).
+std::vector<const Json*> enabled_triggers(const PipelineConfig& pipeline, const std::string& type);
 
 }  // namespace deploysim::strategies

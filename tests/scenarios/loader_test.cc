@@ -164,9 +164,12 @@ TEST(Loader, ReadsAnInlinePipelineWithItsTriggerAndOperator) {
   ASSERT_TRUE(s.ok()) << s.error().message;
   ASSERT_TRUE(s->pipeline.has_value());
   const PipelinePlan& p = *s->pipeline;
-  EXPECT_EQ(p.trigger_at, sim::Duration::minutes(2));
-  EXPECT_EQ(p.artifact, "v2");
-  EXPECT_NE(p.parameters_json.find("\"env\""), std::string::npos);
+  ASSERT_EQ(p.triggers.size(), 1u);
+  EXPECT_EQ(p.triggers[0].type, "manual") << "default";
+  EXPECT_EQ(p.triggers[0].at, std::vector<sim::Duration>{sim::Duration::minutes(2)});
+  EXPECT_EQ(p.triggers[0].artifact, "v2");
+  EXPECT_EQ(p.triggers[0].parameters_json, R"({"env":"prod"})");
+  EXPECT_EQ(p.start_epoch, 1767571200) << "2026-01-05T00:00:00Z by default";
   ASSERT_EQ(p.judgments.size(), 1u);
   EXPECT_EQ(p.judgments[0].after, sim::Duration::seconds(90));
   EXPECT_EQ(p.judgments[0].status, "continue") << "default";
