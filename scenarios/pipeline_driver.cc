@@ -206,7 +206,8 @@ void PipelineDriver::decide(strategies::Execution& execution, const std::string&
   });
 }
 
-strategies::Execution* PipelineDriver::start_child(const strategies::Execution& parent, const std::string& application,
+strategies::Execution* PipelineDriver::start_child(const strategies::Execution& parent, const strategies::Stage& stage,
+                                                   const std::string& application,
                                                    const std::string& pipeline, const strategies::Json& parameters) {
   for (const strategies::PipelineConfig& p : all_) {
     if ((p.id == pipeline || p.name == pipeline) && (application.empty() || p.application.empty() || p.application == application)) {
@@ -217,6 +218,7 @@ strategies::Execution* PipelineDriver::start_child(const strategies::Execution& 
       trigger["parameters"] = parameters.is_object() ? parameters : strategies::Json::object();
       children_.push_back(std::make_unique<strategies::Execution>(parent.id() + "/child-" + std::to_string(children_.size() + 1),
                                                                   p, trigger, registry_, loop_, provider_, *this, trace_));
+      children_.back()->set_parent_stage(&stage);
       children_.back()->start();
       return children_.back().get();
     }

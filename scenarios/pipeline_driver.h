@@ -36,7 +36,8 @@ class PipelineDriver : public strategies::ExecutionHooks {
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
   void execution_changed(const strategies::Execution& execution) override;
   // Child pipelines come from the same pipeline file, matched by id or name.
-  strategies::Execution* start_child(const strategies::Execution& parent, const std::string& application,
+  strategies::Execution* start_child(const strategies::Execution& parent, const strategies::Stage& stage,
+                                     const std::string& application,
                                      const std::string& pipeline, const strategies::Json& parameters) override;
 
  private:

@@ -109,6 +109,7 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
   std::function<void(const strategies::Stage&, int)> add = [&](const strategies::Stage& s, int depth) {
     p.stages.push_back({s.name, s.type, strategies::status_name(s.status), s.start_time, s.end_time, s.message, depth});
     for (const auto& b : s.before) add(*b, depth + 1);
+    for (const auto& a : s.after) add(*a, depth + 1);
   };
   for (const auto& s : e->stages()) add(*s, 0);
   for (const strategies::Execution* x : driver.executions()) {

@@ -27,6 +27,11 @@ std::optional<sim::Duration> Stage::configured_timeout() const {
   return sim::Duration::micros(static_cast<int64_t>(ms * 1000));
 }
 
+bool Stage::runs_after() const {
+  if (parent == nullptr) return false;
+  return std::any_of(parent->after.begin(), parent->after.end(), [this](const auto& a) { return a.get() == this; });
+}
+
 const Stage* Stage::parent_with_timeout() const {
   for (const Stage* s = this; s != nullptr; s = s->parent) {
     if (s->configured_timeout()) return s;
@@ -190,6 +195,7 @@ std::vector<const Stage*> Execution::all_stages() const {
   std::function<void(const Stage&)> walk = [&](const Stage& s) {
     out.push_back(&s);
     for (const auto& b : s.before) walk(*b);
+    for (const auto& a : s.after) walk(*a);
   };
   for (const auto& s : stages_) walk(*s);
   return out;
@@ -206,21 +212,38 @@ Stage* Execution::find_mutable(const std::string& name_or_id) {
   return const_cast<Stage*>(find_stage(name_or_id));
 }
 
-Stage& Execution::add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
-                                   const std::string& name, Json context) {
+namespace {
+
+std::unique_ptr<Stage> synthetic_stage(Stage& parent, std::string id, const std::string& type, const std::string& name,
+                                       Json context) {
   auto s = std::make_unique<Stage>();
-  s->id = parent.id + suffix;
+  s->id = std::move(id);
   s->ref_id = s->id;
   s->name = name;
   s->type = type;
   s->context = std::move(context);
   s->parent = &parent;
-  parent.before.push_back(std::move(s));
+  return s;
+}
+
+}  // namespace
+
+Stage& Execution::add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
+                                   const std::string& name, Json context) {
+  parent.before.push_back(synthetic_stage(parent, parent.id + suffix, type, name, std::move(context)));
   return *parent.before.back();
 }
 
+Stage& Execution::add_after_stage(Stage& parent, const std::string& type, const std::string& name, Json context) {
+  // Numbered by how many were ever added: ids stay unique when unstarted ones are dropped.
+  const std::string id = parent.id + ">" + std::to_string(++parent.after_added);
+  parent.after.push_back(synthetic_stage(parent, id, type, name, std::move(context)));
+  return *parent.after.back();
+}
+
 std::vector<std::unique_ptr<Stage>>& Execution::siblings(Stage& stage) {
-  return stage.parent != nullptr ? stage.parent->before : stages_;
+  if (stage.parent == nullptr) return stages_;
+  return stage.runs_after() ? stage.parent->after : stage.parent->before;
 }
 
 // --- Running ---------------------------------------------------------------------------------------
@@ -339,7 +362,7 @@ void Execution::start_stage(Stage& stage) {
   if (!enabled(stage)) {
     set_stage_status(stage, Status::kSkipped);
     if (stage.parent != nullptr) {
-      child_done(*stage.parent);
+      child_done(*stage.parent, stage);
     } else {
       start_ready_siblings(stage);
       check_execution();
@@ -373,6 +396,7 @@ void Execution::begin_work(Stage& stage) {
   if (waiting) return;
   if (!stage.before.empty()) {
     const Status from_children = determine_status(stage);
+    if (is_halt(from_children)) return advance(stage);
     if (from_children != Status::kSucceeded) {
       complete_stage(stage, from_children, "a synthetic stage failed");
       return;
@@ -382,10 +406,7 @@ void Execution::begin_work(Stage& stage) {
 }
 
 void Execution::run_task(Stage& stage) {
-  if (stage.next_task >= stage.tasks.size()) {
-    complete_stage(stage, determine_status(stage), "");
-    return;
-  }
+  if (stage.next_task >= stage.tasks.size()) return advance(stage);
   if (status_ == Status::kPaused) return park(stage);
   const size_t index = stage.next_task;
   Task& task = *stage.tasks[index];
@@ -429,14 +450,14 @@ void Execution::task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome) {
       return;
     case Status::kStopped:
       set_task_status(stage, stage.next_task, Status::kStopped, outcome.message);
-      complete_stage(stage, determine_status(stage), outcome.message);
-      return;
+      if (stage.message.empty()) stage.message = outcome.message;
+      return advance(stage);
     default:  // TERMINAL, CANCELED: mapped through the stage's failure options
       set_task_status(stage, stage.next_task,
                       stage.failure_status(outcome.status == Status::kCanceled ? Status::kCanceled : Status::kTerminal),
                       outcome.message);
-      complete_stage(stage, determine_status(stage), outcome.message);
-      return;
+      if (stage.message.empty()) stage.message = outcome.message;
+      return advance(stage);
   }
 }
 
@@ -444,6 +465,7 @@ Status Execution::determine_status(const Stage& stage) const {
   // CompleteStageHandler.determineStatus over tasks and synthetic stages.
   std::vector<Status> all = stage.task_statuses;
   for (const auto& b : stage.before) all.push_back(b->status);
+  for (const auto& a : stage.after) all.push_back(a->status);
   const auto any = [&](Status s) { return std::find(all.begin(), all.end(), s) != all.end(); };
   if (any(Status::kTerminal)) return stage.failure_status();
   if (any(Status::kStopped)) return Status::kStopped;
@@ -458,21 +480,31 @@ void Execution::complete_stage(Stage& stage, Status status, const std::string& m
   loop_.cancel(stage.pending);
   if (!message.empty() && stage.message.empty()) stage.message = message;
   cancel_running(stage.before, "parent stage ended");
+  cancel_running(stage.after, "parent stage ended");
   set_stage_status(stage, status);
   if (stage.parent != nullptr) {
-    child_done(*stage.parent);
+    child_done(*stage.parent, stage);
     return;
   }
   if (lets_downstream_run(status)) start_ready_siblings(stage);
   check_execution();
 }
 
-void Execution::child_done(Stage& parent) {
+void Execution::child_done(Stage& parent, const Stage& child) {
   if (parent.status != Status::kRunning) return;
-  // A synthetic stage that halted or failed ends its parent, which inherits its status;
-  // otherwise the next synthetic stages start, and after the last, the parent's tasks.
+  if (child.runs_after()) {
+    if (is_halt(child.status) && parent.message.empty()) parent.message = child.message;
+    return advance(parent);
+  }
+  // A before-stage that halted fails its parent (which may then run its on-failure stages); one
+  // that failed but let the pipeline continue ends it with that status; otherwise the next
+  // before-stages start, and after the last, the parent's tasks.
   for (const auto& b : parent.before) {
-    if (is_halt(b->status) || b->status == Status::kFailedContinue) {
+    if (is_halt(b->status)) {
+      if (parent.message.empty()) parent.message = b->message;
+      return advance(parent);
+    }
+    if (b->status == Status::kFailedContinue) {
       complete_stage(parent, determine_status(parent), b->message);
       return;
     }
@@ -481,6 +513,51 @@ void Execution::child_done(Stage& parent) {
     if (b->status == Status::kNotStarted && upstream_complete(*b, parent.before)) start_stage(*b);
   }
   begin_work(parent);
+}
+
+void Execution::advance(Stage& stage) {
+  // CompleteStageHandler. A stage whose before-stages and tasks succeeded plans its after-stages
+  // and runs them in order; one that halted (there, or in an after-stage) drops the synthetic
+  // stages that never started, runs its type's on-failure stages, then ends with the status it
+  // failed with.
+  if (stage.status != Status::kRunning) return;
+  if (!stage.failing && !is_halt(determine_status(stage))) {
+    if (!stage.after_planned) {
+      stage.after_planned = true;
+      const StageDefinition* definition = registry_.find(stage.type);
+      if (definition != nullptr) {
+        if (sim::Status planned = definition->plan_after(stage, *this); !planned.ok()) {
+          return complete_stage(stage, stage.failure_status(), planned.error().message);
+        }
+      }
+    }
+    if (start_next_after(stage)) return;
+    const Status status = determine_status(stage);
+    if (!is_halt(status)) return complete_stage(stage, status, "");
+  }
+  const Status failed = determine_status(stage);
+  if (!stage.failing && (failed == Status::kTerminal || failed == Status::kStopped)) {
+    stage.failing = true;
+    std::erase_if(stage.after, [](const auto& a) { return a->status == Status::kNotStarted; });
+    stage.failure_from = stage.after.size();
+    if (const StageDefinition* definition = registry_.find(stage.type)) definition->plan_on_failure(stage, *this);
+  }
+  if (stage.failing && start_next_after(stage)) return;
+  complete_stage(stage, failed, "");
+}
+
+bool Execution::start_next_after(Stage& stage) {
+  // After-stages run one at a time, in order; a halted one stops the rest. True while one runs.
+  for (size_t i = stage.failing ? stage.failure_from : 0; i < stage.after.size(); ++i) {
+    Stage& a = *stage.after[i];
+    if (a.status == Status::kRunning || a.status == Status::kPaused) return true;
+    if (a.status == Status::kNotStarted) {
+      start_stage(a);
+      return true;
+    }
+    if (!lets_downstream_run(a.status)) return false;
+  }
+  return false;
 }
 
 bool Execution::upstream_complete(const Stage& stage, std::vector<std::unique_ptr<Stage>>& group) const {
@@ -505,6 +582,7 @@ void Execution::cancel_running(std::vector<std::unique_ptr<Stage>>& group, const
   for (auto& s : group) {
     if (s->status != Status::kRunning && s->status != Status::kPaused) continue;
     cancel_running(s->before, reason);
+    cancel_running(s->after, reason);
     ++s->attempt;
     loop_.cancel(s->pending);
     if (s->message.empty()) s->message = reason;

@@ -40,9 +40,10 @@ class ExecutionHooks {
   virtual void judgment_requested(Execution& /*execution*/, const Stage& /*stage*/) {}
   // How an external stage goes. Default: 30 s, succeeds.
   virtual ExternalOutcome external_stage(const Stage& /*stage*/) { return {}; }
-  // Starts the pipeline `pipeline` (a config id or name) of `application` as a child of `parent`
-  // with these trigger parameters; returns it, or nullptr when there is no such pipeline.
-  virtual Execution* start_child(const Execution& /*parent*/, const std::string& /*application*/,
+  // Starts the pipeline `pipeline` (a config id or name) of `application` as a child of `parent`,
+  // run by its stage `stage`, with these trigger parameters (Execution::set_parent_stage before
+  // starting it); returns it, or nullptr when there is no such pipeline.
+  virtual Execution* start_child(const Execution& /*parent*/, const Stage& /*stage*/, const std::string& /*application*/,
                                  const std::string& /*pipeline*/, const Json& /*parameters*/) {
     return nullptr;
   }
@@ -84,6 +85,9 @@ class Execution {
   sim::TimePoint start_time() const { return start_time_; }
   sim::TimePoint end_time() const { return end_time_; }
   const Json& trigger() const { return trigger_; }
+  // The stage of another execution that started this one (a pipeline stage), or null.
+  const Stage* parent_stage() const { return parent_stage_; }
+  void set_parent_stage(const Stage* stage) { parent_stage_ = stage; }
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
   // Every stage, synthetic ones after their parents, in start order of the tree.
   std::vector<const Stage*> all_stages() const;
@@ -104,6 +108,9 @@ class Execution {
   // Adds a synthetic stage before `parent`'s tasks (for stage types' plan()).
   Stage& add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
                           const std::string& name, Json context);
+  // Adds a synthetic stage after `parent`'s tasks, to run after every after-stage added so far
+  // (for stage types' plan_after() and plan_on_failure()). Its id is the parent's plus ">N".
+  Stage& add_after_stage(Stage& parent, const std::string& type, const std::string& name, Json context);
 
  private:
   std::vector<std::unique_ptr<Stage>>& siblings(Stage& stage);
@@ -117,7 +124,9 @@ class Execution {
   sim::Duration paused_since(sim::TimePoint since) const;
   void set_task_status(Stage& stage, size_t index, Status status, const std::string& message);
   void task_done(Stage& stage, uint64_t attempt, TaskOutcome outcome);
-  void child_done(Stage& parent);
+  void child_done(Stage& parent, const Stage& child);
+  void advance(Stage& stage);
+  bool start_next_after(Stage& stage);
   void complete_stage(Stage& stage, Status status, const std::string& message);
   Status determine_status(const Stage& stage) const;
   void start_ready_siblings(Stage& completed);
@@ -137,6 +146,7 @@ class Execution {
   providers::CloudProvider& provider_;
   ExecutionHooks& hooks_;
   sim::TraceWriter* trace_;
+  const Stage* parent_stage_ = nullptr;
   std::vector<std::unique_ptr<Stage>> stages_;
   Status status_ = Status::kNotStarted;
   sim::TimePoint start_time_;

@@ -1,9 +1,11 @@
 // Stages at run time, the tasks they run, and the stage types that plan them.
 //
 // As in Orca, a stage is a sequence of tasks, optionally preceded by synthetic "before" stages
-// (which form their own small graph); a task runs, and either finishes with a status or asks to
-// run again after a backoff (polling). Stage types (one file each, in strategies/stages/) turn a
-// stage's context into its tasks and synthetic stages.
+// (which form their own small graph) and followed by synthetic "after" stages (which run one after
+// another: a deploy strategy's steps); a task runs, and either finishes with a status or asks to
+// run again after a backoff (polling). When a stage fails, its type may add "on failure" stages
+// (a rollback), which run before the stage ends failed. Stage types (one file each, in
+// strategies/stages/) turn a stage's context into its tasks and synthetic stages.
 #pragma once
 
 #include <functional>
@@ -82,6 +84,11 @@ struct Stage {
 
   Stage* parent = nullptr;
   std::vector<std::unique_ptr<Stage>> before;  // synthetic stages that run before the tasks
+  std::vector<std::unique_ptr<Stage>> after;   // synthetic stages that run after them, in order
+  bool after_planned = false;  // the type's plan_after has run
+  bool failing = false;        // the stage failed; its on-failure stages (in `after`) are running
+  size_t failure_from = 0;     // where the on-failure stages start in `after`
+  int after_added = 0;         // after-stages ever added (their ids count them)
   std::vector<std::unique_ptr<Task>> tasks;
   size_t next_task = 0;
   std::vector<Status> task_statuses;
@@ -90,6 +97,8 @@ struct Stage {
   sim::EventHandle pending;  // the scheduled task run
 
   bool synthetic() const { return parent != nullptr; }
+  // Whether this synthetic stage runs after its parent's tasks (else before them).
+  bool runs_after() const;
   // Orca's StageExecution.failureStatus(): continuePipeline -> FAILED_CONTINUE; failPipeline
   // missing or true -> `default_status` (TERMINAL); otherwise STOPPED.
   Status failure_status(Status default_status = Status::kTerminal) const;
@@ -109,6 +118,13 @@ class StageDefinition {
   virtual const char* type() const = 0;
   // Adds tasks (and synthetic stages to `stage.before`). An error fails the stage TERMINAL.
   virtual sim::Status plan(Stage& stage, Execution& execution) const = 0;
+  // Adds synthetic after-stages (Execution::add_after_stage) once the before-stages and tasks
+  // have succeeded, so they can use what the tasks found (Orca plans after-stages when the stage
+  // would otherwise complete). An error fails the stage. Default: none.
+  virtual sim::Status plan_after(Stage& /*stage*/, Execution& /*execution*/) const { return sim::Status(); }
+  // Adds the stages to run when the stage halts (TERMINAL or STOPPED), Orca's onFailureStages:
+  // they run in order, and then the stage ends with its failure status. Default: none.
+  virtual void plan_on_failure(Stage& /*stage*/, Execution& /*execution*/) const {}
 };
 
 // The stage types the engine runs, by type name.

@@ -1,5 +1,7 @@
 // disableCluster, scaleDownCluster and shrinkCluster: the cluster-wide stages, each one operation
 // over the groups the cluster rules pick (cluster_support.h).
+#include "strategies/expressions/expression.h"
+#include "strategies/pipeline/execution.h"
 #include "strategies/stages/cluster_support.h"
 #include "strategies/stages/stages.h"
 
@@ -10,7 +12,17 @@ class ClusterStage : public StageDefinition {
  public:
   ClusterStage(const char* type, ClusterOperation op) : type_(type), op_(op) {}
   const char* type() const override { return type_; }
-  sim::Status plan(Stage& stage, Execution&) const override {
+  sim::Status plan(Stage& stage, Execution& execution) const override {
+    // ShrinkClusterStage: a shrink that may delete active groups first disables all but
+    // shrinkToSize of them (unless runDisableClusterStep is false).
+    const Json& ctx = stage.context;
+    const auto flag = [&](const char* key, bool fallback) { return as_boolean(ctx.value(key, Json(fallback))).value_or(fallback); };
+    if (op_ == ClusterOperation::kShrink && flag("allowDeleteActive", false) && flag("runDisableClusterStep", true)) {
+      Json disable = ctx;
+      disable["remainingEnabledServerGroups"] = ctx.value("shrinkToSize", Json(1));
+      disable["preferLargerOverNewer"] = ctx.value("retainLargerOverNewer", Json(false));
+      execution.add_before_stage(stage, "<disable", "disableCluster", "disableCluster", disable);
+    }
     stage.tasks.push_back(cluster_operation_task(op_));
     stage.tasks.push_back(cluster_wait_task(op_));
     return sim::Status();

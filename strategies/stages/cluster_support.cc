@@ -22,34 +22,63 @@ bool active(const providers::ServerGroupInfo& g) {
   return false;
 }
 
-// The groups the operation acts on, in the order Orca acts: the candidates (active groups for a
-// disable; inactive ones for a scale-down or shrink unless allowScaleDownActive / allowDeleteActive),
-// ordered by what to keep (active first when active ones may go, then larger if preferred, then
-// newer); the first N are kept and the rest acted on.
-std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const providers::ClusterInfo& info) {
+// The groups an ancestor deploy of `stage` created (Orca's parentDeployedServerGroups): what a
+// createServerGroup or cloneServerGroup above it recorded in deploy.server.groups.
+std::vector<std::string> parent_deployed(const Stage& stage, const std::string& region) {
+  std::vector<std::string> names;
+  for (const Stage* s = stage.parent; s != nullptr; s = s->parent) {
+    if (s->type != "createServerGroup" && s->type != "cloneServerGroup") continue;
+    const Json groups = s->outputs.value("deploy.server.groups", Json::object());
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+      if (!region.empty() && it.key() != region) continue;
+      for (const Json& n : it.value()) if (n.is_string()) names.push_back(n.get<std::string>());
+    }
+  }
+  return names;
+}
+
+// The groups the operation acts on, as Orca's cluster tasks choose them. In the stage's region:
+// leave out what an ancestor deploy created and anything newer (filterParentAndNewerThanParentDeploys);
+// keep only active groups for a disable, only inactive ones for a scale-down or shrink unless
+// allowScaleDownActive / allowDeleteActive; order them by what to keep (active first when active
+// ones may go, then larger if preferred, then newer); and act on all but the first N, where N is
+// the number to remain less the groups already left out (so a new deploy counts as remaining).
+std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const providers::ClusterInfo& info,
+                                const std::vector<std::string>& deployed_by_parents) {
   const std::string region = region_of(ctx);
   std::vector<const providers::ServerGroupInfo*> groups;
   for (const providers::ServerGroupInfo& g : info.server_groups) {
     if (region.empty() || g.region == region) groups.push_back(&g);
   }
-  size_t keep = 1;
+  const size_t all = groups.size();
+  const auto deployed = [&](const providers::ServerGroupInfo* g) {
+    return std::find(deployed_by_parents.begin(), deployed_by_parents.end(), g->name) != deployed_by_parents.end();
+  };
+  std::optional<sim::TimePoint> oldest_deployed;
+  for (const auto* g : groups) {
+    if (deployed(g) && (!oldest_deployed || g->created_at < *oldest_deployed)) oldest_deployed = g->created_at;
+  }
+  if (oldest_deployed) std::erase_if(groups, [&](const auto* g) { return deployed(g) || g->created_at > *oldest_deployed; });
+  const auto remaining = [&](const char* key) { return std::max(0, ctx.value(key, 1)); };
+  int drop = 0;
   bool prefer_larger = flag(ctx, "preferLargerOverNewer");
   bool active_first = false;
   switch (op) {
     case ClusterOperation::kDisable:
-      keep = static_cast<size_t>(std::max(0, ctx.value("remainingEnabledServerGroups", 1)));
+      // DisableClusterTask counts what was left out before it sets inactive groups aside.
+      drop = std::max(0, remaining("remainingEnabledServerGroups") - static_cast<int>(all - groups.size()));
       std::erase_if(groups, [](const auto* g) { return !active(*g); });
       break;
     case ClusterOperation::kScaleDown:
-      keep = static_cast<size_t>(std::max(0, ctx.value("remainingFullSizeServerGroups", 1)));
-      if (!flag(ctx, "allowScaleDownActive")) std::erase_if(groups, [](const auto* g) { return active(*g); });
-      else active_first = true;
+      active_first = flag(ctx, "allowScaleDownActive");
+      if (!active_first) std::erase_if(groups, [](const auto* g) { return active(*g); });
+      drop = std::max(0, remaining("remainingFullSizeServerGroups") - static_cast<int>(all - groups.size()));
       break;
     case ClusterOperation::kShrink:
-      keep = static_cast<size_t>(std::max(0, ctx.value("shrinkToSize", 1)));
       prefer_larger = flag(ctx, "retainLargerOverNewer");
-      if (!flag(ctx, "allowDeleteActive")) std::erase_if(groups, [](const auto* g) { return active(*g); });
-      else active_first = true;
+      active_first = flag(ctx, "allowDeleteActive");
+      if (!active_first) std::erase_if(groups, [](const auto* g) { return active(*g); });
+      drop = std::max(0, remaining("shrinkToSize") - static_cast<int>(all - groups.size()));
       break;
   }
   std::stable_sort(groups.begin(), groups.end(), [&](const auto* a, const auto* b) {
@@ -58,7 +87,7 @@ std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const prov
     return a->created_at > b->created_at;
   });
   std::vector<std::string> targets;
-  for (size_t i = keep; i < groups.size(); ++i) targets.push_back(groups[i]->name);
+  for (size_t i = static_cast<size_t>(drop); i < groups.size(); ++i) targets.push_back(groups[i]->name);
   return targets;
 }
 
@@ -74,8 +103,9 @@ class ClusterOperationTask : public Task {
       const ClusterOperation op = op_;
       bool* chosen = &chosen_;
       std::vector<std::string>* targets = &targets_;
+      const std::vector<std::string> deployed = parent_deployed(c.stage, region_of(c.stage.context));
       return with_cluster(c, std::move(done), [=](const providers::ClusterInfo& info) {
-        *targets = choose(op, stage->context, info);
+        *targets = choose(op, stage->context, info, deployed);
         *chosen = true;
         Json names = Json::array();
         for (const std::string& n : *targets) names.push_back(n);

@@ -1,14 +1,68 @@
 // deploy: one synthetic createServerGroup stage per entry of clusters[] (ParallelDeployStage),
-// running in parallel, each creating the cluster's next server group and waiting for its
-// instances to be up. Strategies other than none ("") arrive with the deploy strategies; until
-// then they are refused by name. Load balancers not listed in the cluster are taken from the
-// cluster's newest server group, as a deploy's source server group lends its settings.
+// running in parallel, each finding the cluster's source group (SourceResolver), creating the
+// cluster's next server group, waiting for its instances to be up, and then running its deploy
+// strategy's steps (deploy_strategies.h). Load balancers not listed in the cluster are taken from
+// the source group, as a deploy's source lends its settings; useSourceCapacity takes its capacity.
+// A deploy in a strategy pipeline (trigger.parameters.strategy, started by a custom strategy)
+// deploys the parent's cluster with strategy none.
+#include <algorithm>
+
 #include "providers/target.h"
+#include "strategies/expressions/expression.h"
+#include "strategies/stages/deploy_strategies.h"
 #include "strategies/stages/server_group_support.h"
 #include "strategies/stages/stages.h"
 
 namespace deploysim::strategies {
 namespace {
+
+// SourceResolver: an explicit source; else, in the deploy's region, the newest enabled group
+// (the newest disabled one if none is enabled), or with useSourceCapacity the largest (ties to
+// the newest). Recorded as context.source; useSourceCapacity then copies its capacity.
+class DetermineSourceTask : public Task {
+ public:
+  const char* name() const override { return "determineSourceServerGroup"; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    Stage* stage = &c.stage;
+    with_cluster(c, std::move(done), [stage](const providers::ClusterInfo& info) {
+      Json& ctx = stage->context;
+      const std::string region = region_of(ctx);
+      const bool by_size = as_boolean(ctx.value("useSourceCapacity", Json(false))).value_or(false);
+      std::string explicit_name;
+      if (ctx.contains("source") && ctx["source"].is_object()) {
+        explicit_name = string_field(ctx["source"], "serverGroupName");
+        if (explicit_name.empty()) explicit_name = string_field(ctx["source"], "asgName");
+      }
+      const providers::ServerGroupInfo* chosen = nullptr;
+      const auto better = [by_size](const providers::ServerGroupInfo* a, const providers::ServerGroupInfo* b) {
+        if (b == nullptr) return true;
+        if (a->disabled != b->disabled) return !a->disabled;
+        if (by_size && a->instances.size() != b->instances.size()) return a->instances.size() > b->instances.size();
+        return a->created_at > b->created_at;
+      };
+      for (const providers::ServerGroupInfo& g : info.server_groups) {
+        if (!explicit_name.empty()) {
+          if (g.name == explicit_name) chosen = &g;
+        } else if ((region.empty() || g.region == region) && better(&g, chosen)) {
+          chosen = &g;
+        }
+      }
+      if (chosen == nullptr) {
+        ctx.erase("source");
+        return TaskOutcome::succeeded();
+      }
+      ctx["source"] = Json{{"serverGroupName", chosen->name}, {"asgName", chosen->name}, {"region", chosen->region},
+                           {"useSourceCapacity", by_size}};
+      if (by_size) {
+        ctx["capacity"] = Json{{"min", chosen->capacity.min}, {"desired", chosen->capacity.desired}, {"max", chosen->capacity.max}};
+      }
+      if (!ctx.contains("loadBalancers") || !ctx["loadBalancers"].is_array() || ctx["loadBalancers"].empty()) {
+        ctx["loadBalancers"] = chosen->load_balancers;
+      }
+      return TaskOutcome::succeeded(Json{{"source", ctx["source"]}});
+    });
+  }
+};
 
 class CreateServerGroupTask : public Task {
  public:
@@ -45,14 +99,7 @@ class CreateServerGroupTask : public Task {
         done(TaskOutcome::succeeded(outputs));
       });
     };
-    if (!spec.load_balancers.empty()) return create(spec);
-    provider->describe_cluster(cluster_of(ctx), [spec, create](const providers::OpResult& r, const providers::ClusterInfo& info) mutable {
-      if (r.ok()) {
-        const providers::TargetResult newest = providers::resolve_target(info, spec.region, providers::Target::kCurrent);
-        if (newest.server_group != nullptr) spec.load_balancers = newest.server_group->load_balancers;
-      }
-      create(spec);
-    });
+    create(spec);
   }
 
  private:
@@ -63,15 +110,29 @@ class CreateServerGroupStage : public StageDefinition {
  public:
   const char* type() const override { return "createServerGroup"; }
   sim::Status plan(Stage& stage, Execution&) const override {
-    const std::string strategy = stage.context.value("strategy", std::string());
-    if (!strategy.empty() && strategy != "none") {
-      return sim::invalid_argument("deploy strategy \"" + strategy + "\" is not supported yet");
-    }
+    if (sim::Status prepared = prepare_strategy(stage); !prepared.ok()) return prepared;
+    stage.tasks.push_back(std::make_unique<DetermineSourceTask>());
+    if (replaces_basic_steps(strategy_of(stage.context))) return sim::Status();
     stage.tasks.push_back(std::make_unique<CreateServerGroupTask>());
     stage.tasks.push_back(wait_for_up_instances_task());
     return sim::Status();
   }
+  sim::Status plan_after(Stage& stage, Execution& execution) const override {
+    return plan_strategy_after(stage, execution);
+  }
+  void plan_on_failure(Stage& stage, Execution& execution) const override { plan_strategy_on_failure(stage, execution); }
 };
+
+// The cluster a strategy pipeline deploys: its parent's create stage, with strategy none
+// (ParallelDeployStage, when trigger.strategy is set).
+const Stage* strategy_parent(const Execution& execution) {
+  const Json parameters = execution.trigger().value("parameters", Json::object());
+  if (!as_boolean(parameters.value("strategy", Json(false))).value_or(false)) return nullptr;
+  for (const Stage* s = execution.parent_stage(); s != nullptr; s = s->parent) {
+    if (s->type == "createServerGroup") return s;
+  }
+  return nullptr;
+}
 
 class DeployStage : public StageDefinition {
  public:
@@ -79,6 +140,12 @@ class DeployStage : public StageDefinition {
   sim::Status plan(Stage& stage, Execution& execution) const override {
     Json clusters = stage.context.value("clusters", Json::array());
     if (stage.context.contains("cluster") && stage.context["cluster"].is_object()) clusters.push_back(stage.context["cluster"]);
+    if (const Stage* parent = strategy_parent(execution)) {
+      Json cluster = parent->context;
+      cluster["strategy"] = "";
+      for (const char* key : {"source", "serverGroupName", "type", "name"}) cluster.erase(key);
+      clusters = Json::array({cluster});
+    }
     if (!clusters.is_array() || clusters.empty()) return sim::invalid_argument("a deploy stage needs clusters");
     int index = 0;
     for (const Json& cluster : clusters) {

@@ -18,7 +18,7 @@ class RunPipelineTask : public Task {
     if (child_ == nullptr) {
       const std::string application = ctx.value("application", c.execution.config().application);
       const std::string pipeline = ctx.value("pipeline", std::string());
-      child_ = c.execution.hooks().start_child(c.execution, application, pipeline, ctx.value("pipelineParameters", Json::object()));
+      child_ = c.execution.hooks().start_child(c.execution, c.stage, application, pipeline, ctx.value("pipelineParameters", Json::object()));
       if (child_ == nullptr) return done(TaskOutcome::terminal("no pipeline " + pipeline + " in application " + application));
       c.stage.outputs["executionId"] = child_->id();
       if (!as_boolean(ctx.value("waitForCompletion", Json(true))).value_or(true)) return done(TaskOutcome::succeeded());

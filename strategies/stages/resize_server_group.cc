@@ -8,9 +8,14 @@
 //     desired then grows by ceil(desired * |scalePct| / 100) or |scaleNum|, up to that max.
 //   scale_to_server_group: the capacity of `source`; with scalePct, desired becomes
 //     ceil(source desired * scalePct / 100), with max and min widened to include it.
-// Then the pinning options (ResizeStrategySupport.performScalingAndPinning), for scale_exact and
-// scale_to_server_group: unpinMinimumCapacity restores the min saved in originalCapacity.<group>
-// or savedCapacity; pinCapacity sets min = max = desired; pinMinimumCapacity sets min = desired.
+// Then, for scale_exact and scale_to_server_group, ResizeStrategySupport.performScalingAndPinning:
+// a scalePct scales desired to ceil(desired * scalePct / 100), widening min and max to include
+// it; unpinMinimumCapacity restores the min saved in originalCapacity.<group> (what a
+// pinServerGroup stage of the execution found) or savedCapacity; pinCapacity sets
+// min = max = desired; pinMinimumCapacity sets min = desired.
+//
+// pinServerGroup (rolling red/black's "Pin <source>" and "Unpin <source>") is the same resize
+// without the wait: it records the group's capacity before it as originalCapacity.<group>.
 #include <algorithm>
 #include <cmath>
 
@@ -38,6 +43,10 @@ struct ResizeInputs {
 };
 
 providers::Capacity pinned(const Json& ctx, const std::string& name, providers::Capacity c) {
+  if (const std::optional<int> pct = int_field(ctx, "scalePct")) {
+    const int desired = static_cast<int>(std::ceil(c.desired * (*pct) / 100.0));
+    c = {std::min(c.min, desired), desired, std::max(c.max, desired)};
+  }
   if (flag(ctx, "unpinMinimumCapacity")) {
     std::optional<int> saved;
     if (ctx.contains("originalCapacity") && ctx["originalCapacity"].is_object() && ctx["originalCapacity"].contains(name)) {
@@ -78,12 +87,7 @@ sim::Result<providers::Capacity> resized(const Json& ctx, const ResizeInputs& in
   }
   if (action == "scale_to_server_group") {
     if (!in.source) return sim::invalid_argument("scale_to_server_group needs source.serverGroupName naming an existing group");
-    providers::Capacity c = *in.source;
-    if (pct) {
-      const int desired = static_cast<int>(std::ceil(in.source->desired * (*pct) / 100.0));
-      c = {std::min(in.source->min, desired), desired, std::max(in.source->max, desired)};
-    }
-    return pinned(ctx, in.name, c);
+    return pinned(ctx, in.name, *in.source);
   }
   if (!action.empty() && action != "scale_exact" && action != "scale_up" && action != "scale_down") {
     return sim::invalid_argument("unknown resize action " + action +
@@ -121,13 +125,25 @@ void fill_from(const providers::ClusterInfo& info, const std::string& region, co
   }
 }
 
+// The capacity a pinServerGroup stage of this execution found `name` at before pinning it.
+std::optional<Json> original_capacity(const Execution& execution, const std::string& name) {
+  for (const Stage* s : execution.all_stages()) {
+    if (s->type != "pinServerGroup" || !s->outputs.contains("originalCapacity")) continue;
+    const Json& saved = s->outputs["originalCapacity"];
+    if (saved.is_object() && saved.contains(name)) return saved[name];
+  }
+  return std::nullopt;
+}
+
 class ResizeStage : public StageDefinition {
  public:
-  const char* type() const override { return "resizeServerGroup"; }
+  ResizeStage(const char* type, bool wait) : type_(type), wait_(wait) {}
+  const char* type() const override { return type_; }
   sim::Status plan(Stage& stage, Execution&) const override {
     stage.tasks.push_back(resolve_target_task());
     stage.tasks.push_back(provider_task("resizeServerGroup", [](TaskContext& c, auto done) {
       Stage* resizing = &c.stage;
+      const Execution* execution = &c.execution;
       providers::CloudProvider* provider = &c.provider;
       auto in = std::make_shared<ResizeInputs>();
       in->name = c.stage.context.value("serverGroupName", std::string());
@@ -146,6 +162,15 @@ class ResizeStage : public StageDefinition {
         const providers::ServerGroupInfo* g = find_group(info, in->name);
         if (g == nullptr) return done({providers::ErrorCode::kNotFound, "server group " + in->name + " not found"});
         in->current = g->capacity;
+        if (!resizing->context.contains("originalCapacity")) {
+          if (const std::optional<Json> saved = original_capacity(*execution, in->name)) {
+            resizing->context["originalCapacity"] = Json{{in->name, *saved}};
+          }
+        }
+        if (resizing->type == "pinServerGroup" && !resizing->outputs.contains("originalCapacity")) {
+          resizing->outputs["originalCapacity"] =
+              Json{{in->name, Json{{"min", g->capacity.min}, {"desired", g->capacity.desired}, {"max", g->capacity.max}}}};
+        }
         fill_from(info, region.empty() ? g->region : region, source, *in);
         if (source.empty() || in->source || cluster_of_group(source) == cluster) return apply(done);
         // The source lives in another cluster: look it up there.
@@ -158,13 +183,20 @@ class ResizeStage : public StageDefinition {
         });
       });
     }));
-    stage.tasks.push_back(wait_for_capacity_match_task());
+    if (wait_) stage.tasks.push_back(wait_for_capacity_match_task());
     return sim::Status();
   }
+
+ private:
+  const char* type_;
+  bool wait_;
 };
 
 }  // namespace
 
-std::unique_ptr<StageDefinition> make_resize_server_group_stage() { return std::make_unique<ResizeStage>(); }
+std::unique_ptr<StageDefinition> make_resize_server_group_stage() {
+  return std::make_unique<ResizeStage>("resizeServerGroup", true);
+}
+std::unique_ptr<StageDefinition> make_pin_server_group_stage() { return std::make_unique<ResizeStage>("pinServerGroup", false); }
 
 }  // namespace deploysim::strategies

@@ -6,7 +6,9 @@
 // error. Then: enable the restore group and wait for targetHealthyRollbackPercentage of it (by
 // default 100% below 10 instances, 90% below 20, else 95%), resize it to the larger of the two
 // capacities with min = desired, wait delayBeforeDisableSeconds, disable the rolled-back group,
-// and give the restored group its original min back.
+// and give the restored group its original min back. additionalRollbackContext.disableOnly runs
+// only the disable (a failed red/black: the old group still serves); enableAndDisableOnly only the
+// enable and the disable (a failed rolling red/black).
 #include <algorithm>
 
 #include "strategies/expressions/expression.h"
@@ -96,10 +98,30 @@ class RollbackClusterStage : public StageDefinition {
   sim::Status plan(Stage& stage, Execution&) const override {
     auto add = [&](std::unique_ptr<Task> t) { stage.tasks.push_back(std::make_unique<UnlessSkipped>(std::move(t))); };
     stage.tasks.push_back(std::make_unique<DetermineRollbackCandidatesTask>());
+    const Json additional = stage.context.value("additionalRollbackContext", Json::object());
+    const auto option = [&](const char* key) {
+      return additional.is_object() && as_boolean(additional.value(key, Json(false))).value_or(false);
+    };
+    const bool disable_only = option("disableOnly");
+    const bool enable_and_disable_only = option("enableAndDisableOnly");
+    const auto disable = [&] {
+      add(provider_task("disableServerGroup", on_group("rollbackServerGroupName", [](TaskContext& c, const std::string& n, auto done) {
+        c.provider.disable_server_group(n, done);
+      })));
+      add(wait_for_disabled_task());
+    };
+    if (disable_only) {
+      disable();
+      return sim::Status();
+    }
     add(provider_task("enableServerGroup", on_group("restoreServerGroupName", [](TaskContext& c, const std::string& n, auto done) {
       c.provider.enable_server_group(n, done);
     })));
     add(wait_for_up_instances_task());
+    if (enable_and_disable_only) {
+      disable();
+      return sim::Status();
+    }
     add(provider_task("resizeServerGroup", on_group("restoreServerGroupName", [](TaskContext& c, const std::string& n, auto done) {
       const providers::Capacity rb = capacity_of(c.stage.context["rollbackCapacity"]);
       const providers::Capacity rs = capacity_of(c.stage.context["restoreCapacity"]);
@@ -116,10 +138,7 @@ class RollbackClusterStage : public StageDefinition {
                               sim::Action::boxed([done] { done(providers::OpResult{}); }));
       }));
     }
-    add(provider_task("disableServerGroup", on_group("rollbackServerGroupName", [](TaskContext& c, const std::string& n, auto done) {
-      c.provider.disable_server_group(n, done);
-    })));
-    add(wait_for_disabled_task());
+    disable();
     add(provider_task("restoreMinCapacity", on_group("restoreServerGroupName", [](TaskContext& c, const std::string& n, auto done) {
       const providers::Capacity rb = capacity_of(c.stage.context["rollbackCapacity"]);
       const providers::Capacity rs = capacity_of(c.stage.context["restoreCapacity"]);

@@ -10,6 +10,7 @@ std::unique_ptr<StageDefinition> make_check_precondition_stage();
 std::unique_ptr<StageDefinition> make_evaluate_variables_stage();
 std::unique_ptr<StageDefinition> make_external_stage(const char* type);
 std::unique_ptr<StageDefinition> make_resize_server_group_stage();
+std::unique_ptr<StageDefinition> make_pin_server_group_stage();
 std::unique_ptr<StageDefinition> make_enable_server_group_stage();
 std::unique_ptr<StageDefinition> make_disable_server_group_stage();
 std::unique_ptr<StageDefinition> make_destroy_server_group_stage();
@@ -27,6 +28,7 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_check_precondition_stage());
   registry.add(make_evaluate_variables_stage());
   registry.add(make_resize_server_group_stage());
+  registry.add(make_pin_server_group_stage());
   registry.add(make_enable_server_group_stage());
   registry.add(make_disable_server_group_stage());
   registry.add(make_destroy_server_group_stage());
@@ -36,7 +38,9 @@ void register_stages(StageRegistry& registry) {
   for (const char* type : {"disableCluster", "scaleDownCluster", "shrinkCluster"}) registry.add(make_cluster_stage(type));
   registry.add(make_rollback_cluster_stage());
   registry.add(make_pipeline_stage());
-  for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook"}) {
+  // evaluateDeploymentHealth asks a monitored deploy's deployment monitor, a system outside the
+  // cloud, like the others here.
+  for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook", "evaluateDeploymentHealth"}) {
     registry.add(make_external_stage(type));
   }
 }

@@ -30,7 +30,7 @@ struct ThreeGroups {
   }
 };
 
-TEST(ClusterStages, DisableScaleDownAndShrinkKeepTheNewest) {
+TEST(ClusterStages, DisableScaleDownAndShrinkLeaveTheNewestAlone) {
   ThreeGroups t;
   const Status s = t.run(R"({"application": "shop", "name": "tidy", "stages": [
     {"refId": "1", "type": "disableCluster", "name": "disable", "cluster": "shop-prod", "regions": ["us-east-1"], "remainingEnabledServerGroups": 1},
@@ -39,7 +39,24 @@ TEST(ClusterStages, DisableScaleDownAndShrinkKeepTheNewest) {
   EXPECT_EQ(s, Status::kSucceeded);
   EXPECT_TRUE(t.group("shop-prod-v002").enabled);
   EXPECT_EQ(t.group("shop-prod-v002").capacity.desired, 2);
+  // The shrink keeps shrinkToSize groups in all, and the active v002 is one of them (it may not be
+  // deleted, so it counts as kept): both inactive groups go (ShrinkClusterTask's dropCount).
+  EXPECT_TRUE(t.group("shop-prod-v001").destroyed);
+  EXPECT_TRUE(t.group("shop-prod-v000").destroyed);
+}
+
+TEST(ClusterStages, ScaleDownKeepsTheNewestInactiveGroupAtFullSize) {
+  ThreeGroups t;
+  const Status s = t.run(R"({"application": "shop", "name": "tidy", "stages": [
+    {"refId": "1", "type": "disableCluster", "name": "disable", "cluster": "shop-prod", "regions": ["us-east-1"], "remainingEnabledServerGroups": 1},
+    {"refId": "2", "requisiteStageRefIds": ["1"], "type": "scaleDownCluster", "name": "scale down", "cluster": "shop-prod", "regions": ["us-east-1"], "remainingFullSizeServerGroups": 2},
+    {"refId": "3", "requisiteStageRefIds": ["2"], "type": "shrinkCluster", "name": "shrink", "cluster": "shop-prod", "regions": ["us-east-1"], "shrinkToSize": 2}]})");
+  EXPECT_EQ(s, Status::kSucceeded);
+  // Two full-size groups remain: the active v002 and the newest inactive, v001; v000 goes to 0.
+  // Then two groups in all: v002 and v001; v000 is destroyed.
+  EXPECT_TRUE(t.group("shop-prod-v002").enabled);
   EXPECT_FALSE(t.group("shop-prod-v001").enabled);
+  EXPECT_FALSE(t.group("shop-prod-v001").destroyed);
   EXPECT_EQ(t.group("shop-prod-v001").capacity.desired, 2) << "the newest inactive group keeps its size";
   EXPECT_TRUE(t.group("shop-prod-v000").destroyed);
 }

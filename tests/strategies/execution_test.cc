@@ -227,7 +227,7 @@ class ChildHooks : public ExecutionHooks {
   std::vector<std::unique_ptr<Execution>> children;
   Json last_parameters;
 
-  Execution* start_child(const Execution& parent, const std::string&, const std::string& pipeline, const Json& parameters) override {
+  Execution* start_child(const Execution& parent, const Stage&, const std::string&, const std::string& pipeline, const Json& parameters) override {
     for (const PipelineConfig& p : library) {
       if (p.id != pipeline) continue;
       last_parameters = parameters;
