@@ -218,6 +218,15 @@ int run_scenario(const RunArgs& args) {
                   started ? sim::to_string(st.start).c_str() : "-", ended ? sim::to_string(st.end).c_str() : "-",
                   st.message.empty() ? "" : "  ", st.message.c_str());
     }
+    std::string canary_stage;
+    for (const auto& c : p.canary) {
+      if (c.stage != canary_stage) {
+        canary_stage = c.stage;
+        std::printf("\n  canary %s: %s (baseline) vs %s (canary)\n", c.stage.c_str(), c.baseline.c_str(), c.canary.c_str());
+      }
+      std::printf("    #%-3lld %-14s score %6.2f %-9s %s\n", static_cast<long long>(c.interval), sim::to_string(c.at).c_str(),
+                  c.score, c.classification.c_str(), c.metrics.c_str());
+    }
   }
   std::printf("\n  health transitions %s, crashes %s\n", with_commas(r.health_transitions).c_str(),
               with_commas(r.crashes).c_str());
@@ -324,6 +333,18 @@ int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplet
         std::printf("%-14s metric  %s = %g\n", at.c_str(), event.metric().name().c_str(),
                     event.metric().value());
         break;
+      case trace::Event::kCanary: {
+        const trace::CanaryJudgment& c = event.canary();
+        std::printf("%-14s canary  %s #%u %s vs %s: score %.2f %s%s%s\n", at.c_str(), c.stage_id().c_str(), c.interval(),
+                    c.control_scope().c_str(), c.experiment_scope().c_str(), c.score(), c.classification().c_str(),
+                    c.reason().empty() ? "" : " - ", c.reason().c_str());
+        for (const auto& m : c.metrics()) {
+          std::printf("%-14s           %-24s %-16s baseline %g canary %g (n %u / %u)%s%s\n", "", m.name().c_str(),
+                      m.classification().c_str(), m.control_mean(), m.experiment_mean(), m.control_count(),
+                      m.experiment_count(), m.critical() ? " critical" : "", m.reason().empty() ? "" : (" - " + m.reason()).c_str());
+        }
+        break;
+      }
       default:
         std::printf("%-14s %s\n", at.c_str(), event.ShortDebugString().c_str());
         break;

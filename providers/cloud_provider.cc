@@ -3,6 +3,12 @@
 
 namespace deploysim::providers {
 
+const std::vector<std::string>& known_metrics() {
+  static const std::vector<std::string> metrics = {"requests",    "errors",      "error_rate", "request_rate",
+                                                   "latency_p50", "latency_p90", "latency_p99"};
+  return metrics;
+}
+
 const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk: return "ok";

@@ -93,6 +93,10 @@ struct ClusterInfo {
   std::vector<ServerGroupInfo> server_groups;
 };
 
+// The metrics every provider answers for a scope: counts and rates per step, and latency
+// percentiles in milliseconds.
+const std::vector<std::string>& known_metrics();
+
 // One metric of one server group (or "client:<traffic source>" for what users saw), per step.
 struct MetricsQuery {
   std::string scope;   // a server group name

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "scenarios/json_syntax.h"
+#include "providers/cloud_provider.h"
+#include "strategies/expressions/expression.h"
 #include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/pipeline.h"
 #include "strategies/pipeline/triggers.h"
@@ -825,7 +827,86 @@ class Converter {
       if (auto d = duration(e.duration(), field(path, "duration"), Duration::seconds(30), Bound::kNonNegative)) out_e.duration = *d;
       plan.external.push_back(out_e);
     }
+    convert_canary_configs(plan);
+    check_canary_stages(plan, pipelines);
     out.pipeline = std::move(plan);
+  }
+
+  void convert_canary_configs(PipelinePlan& plan) {
+    for (int i = 0; i < s_.canary_configs_size(); ++i) {
+      const pb::CanaryConfig& c = s_.canary_configs(i);
+      const std::string path = item("", "canary_configs", size_t(i));
+      canary::StoredCanaryConfig stored;
+      stored.id = c.id();
+      if (c.id().empty()) problem(field(path, "id"), "required: the id kayentaCanary stages name");
+      for (const canary::StoredCanaryConfig& earlier : plan.canary_configs) {
+        if (!c.id().empty() && earlier.id == c.id()) problem(field(path, "id"), "duplicate id " + in_quotes(c.id()));
+      }
+      std::string text, source;
+      if (c.has_config() == !c.file().empty()) {
+        problem(path, "give either config (inline) or file");
+        continue;
+      }
+      if (c.has_config()) {
+        text = struct_json(c.config());
+        source = file_.string() + ": " + field(path, "config");
+      } else {
+        const fs::path p = fs::path(c.file()).is_absolute() ? fs::path(c.file()) : file_.parent_path() / c.file();
+        std::ifstream in(p);
+        if (!in) {
+          problem(field(path, "file"), "cannot read canary config file " + p.string());
+          continue;
+        }
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        source = p.string();
+      }
+      sim::Result<canary::CanaryConfig> parsed = canary::load_canary_config(text, source);
+      if (!parsed.ok()) {
+        // One line per problem, each naming its own source and field.
+        std::istringstream lines(parsed.error().message);
+        for (std::string line; std::getline(lines, line);) problems_.push_back(line);
+        continue;
+      }
+      stored.config = std::move(*parsed);
+      const std::vector<std::string>& known = providers::known_metrics();
+      std::string known_list;
+      for (const std::string& k : known) known_list += (known_list.empty() ? "" : ", ") + k;
+      for (const auto& [name, series] : c.series()) {
+        if (stored.config.metric(name) == nullptr) problem(field(path, "series") + "." + name, "the canary config has no metric " + in_quotes(name));
+      }
+      for (const canary::MetricConfig& m : stored.config.metrics) {
+        const auto mapped = c.series().find(m.name);
+        const std::string series = mapped != c.series().end() ? mapped->second
+                                   : !m.query_metric_name.empty() ? m.query_metric_name : m.name;
+        if (std::find(known.begin(), known.end(), series) == known.end()) {
+          const std::string where = mapped != c.series().end() ? field(path, "series") + "." + m.name : field(path, "series");
+          problem(where, "metric " + in_quotes(m.name) + " reads series " + in_quotes(series) + ", which the world does not have (expected one of " +
+                             known_list + "; map it in series)");
+        }
+        stored.series[m.name] = series;
+      }
+      plan.canary_configs.push_back(std::move(stored));
+    }
+  }
+
+  // Every kayentaCanary stage must name one of the canary configs (unless an expression does).
+  void check_canary_stages(const PipelinePlan& plan, const std::vector<strategies::PipelineConfig>& pipelines) {
+    for (const strategies::PipelineConfig& p : pipelines) {
+      for (const strategies::StageConfig& st : p.stages) {
+        if (st.type != "kayentaCanary") continue;
+        const strategies::Json cc = st.context.value("canaryConfig", strategies::Json::object());
+        if (!cc.is_object()) continue;
+        std::string id = cc.value("canaryConfigId", std::string());
+        if (id.empty()) id = cc.value("canaryConfigName", std::string());
+        if (id.empty() || strategies::has_expression(id)) continue;
+        const bool known = std::any_of(plan.canary_configs.begin(), plan.canary_configs.end(),
+                                       [&](const canary::StoredCanaryConfig& c) { return c.id == id; });
+        if (!known) {
+          problem("canary_configs", "stage " + st.ref_id + " (" + st.name + ") of pipeline " + in_quotes(p.name) + " names canary config " +
+                                        in_quotes(id) + ", which is not among canary_configs[].id");
+        }
+      }
+    }
   }
 
   const pb::Scenario& s_;

@@ -13,6 +13,7 @@
 #include "sim/kernel/result.h"
 #include "sim/kernel/time.h"
 #include "sim/world/config.h"
+#include "strategies/canary/canary_config.h"
 
 namespace deploysim::scenarios {
 
@@ -59,6 +60,8 @@ struct PipelinePlan {
     bool fails = false;
   };
   std::vector<External> external;
+  // The canary configs kayentaCanary stages name, each metric mapped onto a world series.
+  std::vector<canary::StoredCanaryConfig> canary_configs;
 };
 
 struct LoadedScenario {

@@ -11,7 +11,7 @@ namespace deploysim::scenarios {
 
 PipelineDriver::PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
                                sim::TraceWriter* trace)
-    : plan_(plan), loop_(loop), trace_(trace), api_(world, loop, seed), provider_(world, api_, loop) {
+    : plan_(plan), seed_(seed), loop_(loop), trace_(trace), api_(world, loop, seed), provider_(world, api_, loop) {
   strategies::register_stages(registry_);
 }
 
@@ -222,6 +222,16 @@ strategies::Execution* PipelineDriver::start_child(const strategies::Execution& 
       children_.back()->start();
       return children_.back().get();
     }
+  }
+  return nullptr;
+}
+
+const canary::StoredCanaryConfig* PipelineDriver::canary_config(const std::string& id_or_name) {
+  for (const canary::StoredCanaryConfig& c : plan_.canary_configs) {
+    if (c.id == id_or_name) return &c;
+  }
+  for (const canary::StoredCanaryConfig& c : plan_.canary_configs) {
+    if (c.config.name == id_or_name) return &c;
   }
   return nullptr;
 }

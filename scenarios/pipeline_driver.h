@@ -34,6 +34,8 @@ class PipelineDriver : public strategies::ExecutionHooks {
 
   void judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) override;
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
+  const canary::StoredCanaryConfig* canary_config(const std::string& id_or_name) override;
+  sim::Rng random_stream(const std::string& name) override { return sim::Rng::stream(seed_, "outside/" + name); }
   void execution_changed(const strategies::Execution& execution) override;
   // Child pipelines come from the same pipeline file, matched by id or name.
   strategies::Execution* start_child(const strategies::Execution& parent, const strategies::Stage& stage,
@@ -54,6 +56,7 @@ class PipelineDriver : public strategies::ExecutionHooks {
               const PipelinePlan::Rule& rule);
 
   const PipelinePlan& plan_;
+  uint64_t seed_;
   sim::EventLoop& loop_;
   sim::TraceWriter* trace_;
   world::CloudApi api_;

@@ -112,6 +112,23 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
     for (const auto& a : s.after) add(*a, depth + 1);
   };
   for (const auto& s : e->stages()) add(*s, 0);
+  for (const strategies::Stage* s : e->all_stages()) {
+    if (s->type != "runCanary" || !s->outputs.contains("canaryScore") || s->parent == nullptr) continue;
+    PipelineSummary::CanaryInterval c;
+    c.stage = s->parent->name;
+    c.interval = s->context.value("interval", int64_t{0});
+    c.at = s->end_time;
+    c.baseline = s->outputs.value("controlScope", std::string());
+    c.canary = s->outputs.value("experimentScope", std::string());
+    c.score = s->outputs["canaryScore"].get<double>();
+    c.classification = s->outputs.value("classification", std::string());
+    for (const strategies::Json& m : s->outputs.value("metrics", strategies::Json::array())) {
+      if (!c.metrics.empty()) c.metrics += ", ";
+      c.metrics += m.value("name", std::string()) + " " + m.value("classification", std::string()) +
+                   (m.value("critical", false) ? " (critical)" : "");
+    }
+    p.canary.push_back(c);
+  }
   for (const strategies::Execution* x : driver.executions()) {
     p.executions.push_back({x->id(), x->config().name, x->trigger().value("type", std::string()),
                             strategies::status_name(x->status()), x->start_time()});

@@ -49,6 +49,17 @@ struct PipelineSummary {
   sim::TimePoint start;
   sim::TimePoint end;
   std::vector<StageTimeline> stages;  // top-level stages in pipeline order, each followed by its synthetic ones
+  // Each canary interval judged, in order.
+  struct CanaryInterval {
+    std::string stage;  // the kayentaCanary stage
+    int64_t interval = 0;
+    sim::TimePoint at;
+    std::string baseline, canary;  // the server groups compared
+    double score = 0;
+    std::string classification;
+    std::string metrics;  // "error rate High (critical), p50 latency Pass"
+  };
+  std::vector<CanaryInterval> canary;
   // Every execution the triggers started, in start order.
   struct ExecutionSummary {
     std::string id;

@@ -171,8 +171,7 @@ void SimProvider::query_metrics(const MetricsQuery& query, Measured done) {
   } else if (const std::optional<world::ServerGroupId> id = world_.find_server_group(query.scope)) {
     source = &world_.server_group(*id).metrics;
   }
-  static const std::vector<std::string> kMetrics = {"requests", "errors", "error_rate", "request_rate",
-                                                    "latency_p50", "latency_p90", "latency_p99"};
+  const std::vector<std::string>& kMetrics = known_metrics();
   if (source == nullptr) {
     result = {ErrorCode::kNotFound, "metrics: unknown scope " + query.scope};
   } else if (std::find(kMetrics.begin(), kMetrics.end(), query.metric) == kMetrics.end()) {

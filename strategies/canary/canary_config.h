@@ -94,6 +94,14 @@ struct CanaryConfig {
   const MetricConfig* metric(std::string_view metric_name) const;
 };
 
+// A canary config as Kayenta's configuration store holds it for a canary stage: its id, the
+// config, and the provider metric each of its metrics is read from (by metric name).
+struct StoredCanaryConfig {
+  std::string id;
+  CanaryConfig config;
+  std::map<std::string, std::string, std::less<>> series;
+};
+
 // The config's thresholds, or Orca's defaults (pass 75, marginal 50) when it has none.
 ScoreThresholds effective_thresholds(const CanaryConfig& config);
 

@@ -624,6 +624,10 @@ void Execution::finish(Status status) {
   hooks_.execution_changed(*this);
 }
 
+void Execution::record(trace::Event event) {
+  if (trace_ != nullptr) trace_->append(loop_.now(), event);
+}
+
 // --- Notifications ---------------------------------------------------------------------------------
 
 void Execution::notify(const Stage* stage, const std::string& event, const std::string& detail) {

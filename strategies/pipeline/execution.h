@@ -16,11 +16,16 @@
 #include <vector>
 
 #include "sim/kernel/event_loop.h"
+#include "sim/kernel/rng.h"
 #include "sim/kernel/trace.h"
 #include "strategies/expressions/expression.h"
 #include "strategies/pipeline/notifications.h"
 #include "strategies/pipeline/pipeline.h"
 #include "strategies/pipeline/stage.h"
+
+namespace deploysim::canary {
+struct StoredCanaryConfig;
+}
 
 namespace deploysim::strategies {
 
@@ -47,6 +52,13 @@ class ExecutionHooks {
                                  const std::string& /*pipeline*/, const Json& /*parameters*/) {
     return nullptr;
   }
+  // The canary config a kayentaCanary stage names (its canaryConfigId, else canaryConfigName), as
+  // Kayenta's configuration store holds it, or null when there is none such.
+  virtual const canary::StoredCanaryConfig* canary_config(const std::string& /*id_or_name*/) { return nullptr; }
+  // A random stream for what runs outside the pipeline but inside a run (Kayenta's judge adds
+  // noise to constant series), named so that each draws its own; the same name gives the same
+  // stream in every run of a scenario and seed.
+  virtual sim::Rng random_stream(const std::string& name) { return sim::Rng::stream(0, name); }
   // Called for each notification the execution sends (also recorded in the trace).
   virtual void notified(const Execution& /*execution*/, const Stage* /*stage*/, const NotificationMessage& /*message*/) {}
   // Called after every stage and execution status change.
@@ -108,6 +120,9 @@ class Execution {
   // Adds a synthetic stage before `parent`'s tasks (for stage types' plan()).
   Stage& add_before_stage(Stage& parent, const std::string& suffix, const std::string& type,
                           const std::string& name, Json context);
+  // Appends a record to the run's trace, stamped now (nothing without a trace).
+  void record(trace::Event event);
+
   // Adds a synthetic stage after `parent`'s tasks, to run after every after-stage added so far
   // (for stage types' plan_after() and plan_on_failure()). Its id is the parent's plus ">N".
   Stage& add_after_stage(Stage& parent, const std::string& type, const std::string& name, Json context);

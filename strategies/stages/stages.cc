@@ -20,6 +20,8 @@ std::unique_ptr<StageDefinition> make_clone_server_group_stage();
 std::unique_ptr<StageDefinition> make_cluster_stage(const char* type);
 std::unique_ptr<StageDefinition> make_rollback_cluster_stage();
 std::unique_ptr<StageDefinition> make_pipeline_stage();
+std::unique_ptr<StageDefinition> make_kayenta_canary_stage();
+std::unique_ptr<StageDefinition> make_run_canary_stage();
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -38,6 +40,8 @@ void register_stages(StageRegistry& registry) {
   for (const char* type : {"disableCluster", "scaleDownCluster", "shrinkCluster"}) registry.add(make_cluster_stage(type));
   registry.add(make_rollback_cluster_stage());
   registry.add(make_pipeline_stage());
+  registry.add(make_kayenta_canary_stage());
+  registry.add(make_run_canary_stage());
   // evaluateDeploymentHealth asks a monitored deploy's deployment monitor, a system outside the
   // cloud, like the others here.
   for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook", "evaluateDeploymentHealth"}) {
