@@ -36,6 +36,20 @@ int run_scenario(const RunArgs& args);
 // Loads pipeline and scenario files and reports every problem; 0 when all are valid, 2 otherwise.
 int run_validate(const std::vector<std::string>& files);
 
+struct JudgeArgs {
+  std::string config;    // Kayenta canary config JSON
+  std::string baseline;  // series CSV
+  std::string canary;    // series CSV
+  bool json = false;
+  bool check = false;    // exit 1 unless the canary passes
+  std::optional<double> pass;
+  std::optional<double> marginal;
+  uint64_t seed = 0;     // for the judge's noise on constant series
+};
+// Judges recorded series offline; 0 when judged (with check: when it passed), 1 when check
+// fails, 2 for bad input.
+int run_judge(const JudgeArgs& args);
+
 int run_trace_info(const std::string& path);
 int run_trace_dump(const std::string& path, uint64_t limit, bool allow_incomplete);
 

@@ -49,6 +49,20 @@ int main(int argc, char** argv) {
       "validate", "Check pipeline files (Spinnaker JSON) and scenario files, reporting every problem.");
   validate->add_option("FILE", validate_files, "Pipeline or scenario files")->required();
 
+  JudgeArgs judge_args;
+  CLI::App* judge = app.add_subcommand(
+      "judge",
+      "Judge recorded metric series with Kayenta's NetflixACAJudge-v1.0: the canary config's metrics, "
+      "baseline against canary, and the score (docs/series-csv.md).");
+  judge->add_option("CONFIG", judge_args.config, "Kayenta canary config (JSON)")->required();
+  judge->add_option("--baseline", judge_args.baseline, "The baseline's series (CSV, one column per metric)")->required();
+  judge->add_option("--canary", judge_args.canary, "The canary's series (CSV, one column per metric)")->required();
+  judge->add_flag("--json", judge_args.json, "Print the result as Kayenta's CanaryJudgeResult JSON");
+  judge->add_flag("--check", judge_args.check, "Exit 1 unless the canary passes");
+  judge->add_option("--pass", judge_args.pass, "Pass threshold (default: the config's, else 75)");
+  judge->add_option("--marginal", judge_args.marginal, "Marginal threshold (default: the config's, else 50)");
+  judge->add_option("--seed", judge_args.seed, "Seed of the noise Kayenta adds to constant series")->capture_default_str();
+
   CLI::App* trace = app.add_subcommand("trace", "Inspect a trace file.");
   trace->require_subcommand(1);
   std::string info_path;
@@ -73,6 +87,7 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return run_demo(demo_args);
   if (run->parsed()) return run_scenario(run_args);
   if (validate->parsed()) return run_validate(validate_files);
+  if (judge->parsed()) return run_judge(judge_args);
   if (info->parsed()) return run_trace_info(info_path);
   if (dump->parsed()) return run_trace_dump(dump_path, dump_limit, dump_incomplete);
   std::cerr << app.help();

@@ -121,6 +121,33 @@ grep -q "^ok  .*steady-state.json" <<<"$out" || fail "validate does not confirm 
 run 0 validate "$library/rolling-blue-green-continue.json"
 grep -q "with a pipeline" <<<"$out" || fail "validate should see the scenario's pipeline: $out"
 
+# judge: Kayenta's verdict on recorded series. spinnaker/spinnaker#6278's data: a canary at 100
+# for 7 of 10 points against a baseline at 1 passes (the interval's lower bound, 6.8e-05, is
+# under the tolerance); with 8 of 10 it is High.
+printf '{"name": "c", "metrics": [{"name": "m", "groups": ["g"], "analysisConfigurations": {"canary": {"effectSize": {"allowedIncrease": 1.0, "allowedDecrease": 1.05}}}}]}' >"$work/canary.json"
+printf 'time,m\n' >"$work/base.csv"; printf 'time,m\n' >"$work/seven.csv"; printf 'time,m\n' >"$work/eight.csv"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  echo "$i,1" >>"$work/base.csv"
+  if [[ $i -lt 7 ]]; then echo "$i,100" >>"$work/seven.csv"; else echo "$i,1" >>"$work/seven.csv"; fi
+  if [[ $i -lt 8 ]]; then echo "$i,100" >>"$work/eight.csv"; else echo "$i,1" >>"$work/eight.csv"; fi
+done
+run 0 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/seven.csv" --check
+grep -qE "^m +Pass" <<<"$out" || fail "judge: 7 of 10 at 100 should pass: $out"
+grep -q "score 100.00: Pass" <<<"$out" || fail "judge: expected score 100: $out"
+run 1 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/eight.csv" --check
+grep -qE "^m +High" <<<"$out" || fail "judge: 8 of 10 at 100 should be High: $out"
+run 0 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/seven.csv" --json
+grep -q '"judgeName": "NetflixACAJudge-v1.0"' <<<"$out" || fail "judge --json is not a CanaryJudgeResult: $out"
+printf 'time,m\n0,1\n1,x7\n2\n' >"$work/broken.csv"
+run 2 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/broken.csv"
+grep -q "broken.csv:3: column 2 (m): expected a number" <<<"$err" || fail "judge does not name the bad cell: $err"
+grep -q "broken.csv:4: expected 2 fields, got 1" <<<"$err" || fail "judge does not name the short line: $err"
+printf 'time,m,cpu\n0,1,2\n' >"$work/extra.csv"
+run 2 judge "$work/canary.json" --baseline "$work/extra.csv" --canary "$work/seven.csv"
+grep -q 'column "cpu" is not a metric of the canary config' <<<"$err" || fail "judge does not refuse an unknown metric: $err"
+run 2 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/seven.csv" --pass 40 --marginal 60
+grep -q "marginal <= pass" <<<"$err" || fail "judge accepts marginal above pass: $err"
+
 if [[ $failures -eq 0 ]]; then
   echo "cli_test: all checks passed"
 fi
