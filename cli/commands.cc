@@ -228,6 +228,17 @@ int run_scenario(const RunArgs& args) {
                   c.score, c.classification.c_str(), c.metrics.c_str());
     }
   }
+  std::printf("\n  checks\n");
+  for (const scenarios::WorldRunSummary::Check& c : r.checks) {
+    const char* verdict = c.violations.empty() ? (c.expected ? "FAIL (expected a violation, none came)" : "ok")
+                          : c.expected         ? "ok (tripped, as expected)"
+                          : c.allowed          ? "allowed"
+                                               : "FAIL";
+    std::printf("  %-20s %s\n", c.name.c_str(), verdict);
+    for (const scenarios::Violation& v : c.violations) {
+      std::printf("    %-14s %s\n", sim::to_string(v.at).c_str(), v.what.c_str());
+    }
+  }
   std::printf("\n  health transitions %s, crashes %s\n", with_commas(r.health_transitions).c_str(),
               with_commas(r.crashes).c_str());
   std::printf("  fingerprint %s over %s trace events%s%s\n", hex64(r.trace_hash).c_str(),
@@ -238,6 +249,10 @@ int run_scenario(const RunArgs& args) {
               sim::to_string(r.simulated).c_str(), wall_s,
               with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
               with_commas(r.events_run).c_str());
+  if (!r.checks_passed()) {
+    std::printf("invariant checks failed; repeat with: deploysim run %s --seed %" PRIu64 "\n", args.scenario.c_str(), seed);
+    return kExitFailed;
+  }
   return kExitOk;
 }
 

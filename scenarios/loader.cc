@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "scenarios/checkers.h"
 #include "scenarios/json_syntax.h"
 #include "providers/cloud_provider.h"
 #include "strategies/expressions/expression.h"
@@ -79,6 +80,7 @@ class Converter {
       w.metrics_interval = *d;
     }
     convert_pipeline(out);
+    convert_checks(out);
     return out;
   }
 
@@ -830,6 +832,34 @@ class Converter {
     convert_canary_configs(plan);
     check_canary_stages(plan, pipelines);
     out.pipeline = std::move(plan);
+  }
+
+  void convert_checks(LoadedScenario& out) {
+    const pb::Checks& c = s_.checks();
+    if (c.has_healthy_floor()) {
+      if (c.healthy_floor() < 0) problem("checks.healthy_floor", "must be >= 0 (0 turns the floor off)");
+      out.checks.healthy_floor = c.healthy_floor();
+    }
+    const std::vector<std::string>& known = checker_names();
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    const auto names = [&](const google::protobuf::RepeatedPtrField<std::string>& field_values, const char* key,
+                           std::vector<std::string>& into) {
+      for (int i = 0; i < field_values.size(); ++i) {
+        const std::string& n = field_values.Get(i);
+        if (std::find(known.begin(), known.end(), n) == known.end()) {
+          problem(item("checks", key, size_t(i)), "unknown checker " + in_quotes(n) + " (expected one of " + list + ")");
+        }
+        into.push_back(n);
+      }
+    };
+    names(c.allow(), "allow", out.checks.allow);
+    names(c.expect_violations(), "expect_violations", out.checks.expect_violations);
+    for (const std::string& n : out.checks.allow) {
+      if (std::find(out.checks.expect_violations.begin(), out.checks.expect_violations.end(), n) != out.checks.expect_violations.end()) {
+        problem("checks", in_quotes(n) + " is both allowed and expected to fail; choose one");
+      }
+    }
   }
 
   void convert_canary_configs(PipelinePlan& plan) {

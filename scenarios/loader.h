@@ -72,6 +72,13 @@ struct LoadedScenario {
   sim::Duration duration;
   world::WorldConfig world;
   std::optional<PipelinePlan> pipeline;
+  // The invariant checkers' settings (scenarios/checkers.h).
+  struct Checks {
+    int healthy_floor = 1;
+    std::vector<std::string> allow;
+    std::vector<std::string> expect_violations;
+  };
+  Checks checks;
 };
 
 // Reads and validates a scenario file. Errors (kInvalidArgument, or kIo when the file cannot be

@@ -164,6 +164,10 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
     fs::remove(probe, ec);
   }
 
+  std::vector<std::unique_ptr<Checker>> checkers = make_checkers(CheckOptions{scenario.checks.healthy_floor});
+  trace->set_observer([&checkers](const trace::Event& e) {
+    for (const auto& c : checkers) c->observe(e);
+  });
   sim::EventLoop loop;
   world::World w(scenario.world, loop, seed, trace.get());
   w.start();
@@ -179,7 +183,15 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
     if (options.on_progress) options.on_progress(t);
   }
 
+  trace->set_observer(nullptr);
   WorldRunSummary summary = summarise(w, seed, scenario.duration);
+  for (const auto& c : checkers) {
+    c->finish(end);
+    const auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), c->name()) != names.end();
+    };
+    summary.checks.push_back({c->name(), c->violations(), listed(scenario.checks.allow), listed(scenario.checks.expect_violations)});
+  }
   if (driver) summary.pipeline = summarise_pipeline(*driver);
   summary.events_run = loop.events_run();
   if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();

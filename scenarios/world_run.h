@@ -4,6 +4,7 @@
 // could pass for a finished output.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/checkers.h"
 #include "scenarios/loader.h"
 #include "sim/kernel/result.h"
 #include "sim/world/metrics.h"
@@ -83,6 +85,18 @@ struct WorldRunSummary {
   uint64_t trace_events = 0;
   uint64_t trace_hash = 0;
   std::optional<PipelineSummary> pipeline;
+  // Each invariant checker's verdict on the run.
+  struct Check {
+    std::string name;
+    std::vector<Violation> violations;
+    bool allowed = false;   // the scenario allows it to fail
+    bool expected = false;  // the scenario expects it to fail
+    bool passed() const { return expected ? !violations.empty() : violations.empty() || allowed; }
+  };
+  std::vector<Check> checks;
+  bool checks_passed() const {
+    return std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed(); });
+  }
 };
 
 // Runs `scenario`. Errors: an output that cannot be written (nothing is left behind).

@@ -92,6 +92,7 @@ void TraceWriter::append(TimePoint at, trace::Event& event) {
   write_record(scratch_);
   hash_.update(framed_.data(), framed_.size());
   ++event_count_;
+  if (observer_) observer_(event);
 }
 
 Status TraceWriter::finish() {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <string>
@@ -51,6 +52,10 @@ class TraceWriter {
   // write error, if any (the ".partial" file is then removed). Called once.
   Status finish();
 
+  // Calls `observer` with every event appended from now on, stamped, after it is recorded (for
+  // checkers that watch a run as it happens). One observer; null removes it.
+  void set_observer(std::function<void(const trace::Event&)> observer) { observer_ = std::move(observer); }
+
   uint64_t event_count() const { return event_count_; }
   // The hash of the events appended so far: the run's fingerprint once it has finished.
   uint64_t hash() const { return hash_.value(); }
@@ -68,6 +73,7 @@ class TraceWriter {
   Fnv1a64 hash_;
   uint64_t event_count_ = 0;
   int64_t last_time_us_ = 0;
+  std::function<void(const trace::Event&)> observer_;
 };
 
 class TraceReader {

@@ -28,7 +28,8 @@ class DetermineRollbackCandidatesTask : public Task {
   const char* name() const override { return "determineRollbackCandidates"; }
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     Stage* stage = &c.stage;
-    with_cluster(c, std::move(done), [stage](const providers::ClusterInfo& info) {
+    Execution* execution = &c.execution;
+    with_cluster(c, std::move(done), [stage, execution](const providers::ClusterInfo& info) {
       Json& ctx = stage->context;
       const std::string region = region_of(ctx);
       const bool only_enabled = ctx.contains("additionalRollbackContext") &&
@@ -56,6 +57,15 @@ class DetermineRollbackCandidatesTask : public Task {
         if (to == nullptr && g != from && !(only_enabled && g->disabled)) to = g;
       }
       if (from == nullptr || to == nullptr) return TaskOutcome::terminal("no server group to roll back to in cluster " + info.name);
+      trace::Event e;
+      trace::Rollback* rb = e.mutable_rollback();
+      rb->set_execution(execution->id());
+      rb->set_stage_id(stage->id);
+      rb->set_cluster(info.name);
+      rb->set_region(region);
+      rb->set_rolled_back(from->name);
+      rb->set_restored(to->name);
+      execution->record(std::move(e));
       ctx["rollbackServerGroupName"] = from->name;
       ctx["restoreServerGroupName"] = to->name;
       ctx["rollbackCapacity"] = capacity_json(from->capacity);
