@@ -538,6 +538,8 @@ void Execution::advance(Stage& stage) {
   const Status failed = determine_status(stage);
   if (!stage.failing && (failed == Status::kTerminal || failed == Status::kStopped)) {
     stage.failing = true;
+    // Synthetic stages still running beside the one that failed (a background analysis) stop.
+    cancel_running(stage.before, "a synthetic stage of " + stage.name + " failed");
     std::erase_if(stage.after, [](const auto& a) { return a->status == Status::kNotStarted; });
     stage.failure_from = stage.after.size();
     if (const StageDefinition* definition = registry_.find(stage.type)) definition->plan_on_failure(stage, *this);

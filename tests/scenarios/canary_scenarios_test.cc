@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/scenarios/library_run.h"
+#include "tests/support/weights_text.h"
 
 namespace deploysim::scenarios {
 namespace {
@@ -127,6 +128,59 @@ TEST(CanaryScenarios, ConfigMistakesAreNamedAtLoad) {
   m = problems(bad);
   EXPECT_NE(m.find("canary_configs[0].config: metrics[0].analysisConfigurations.canary.direction"), std::string::npos) << m;
   EXPECT_NE(m.find("stage 3 (Canary Analysis) of pipeline \"canary-release\" names canary config \"nope\""), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace deploysim::scenarios
+
+namespace deploysim::scenarios {
+namespace {
+
+std::vector<std::string> weight_changes(const testing::LibraryRun& r) {
+  std::vector<std::string> out;
+  for (const trace::Event& e : r.events) {
+    if (e.has_weights()) out.push_back(deploysim::testing::weights_text(e.weights()));
+  }
+  return out;
+}
+
+TEST(StepCanaryScenarios, ABadCandidateIsAbortedAndAllTrafficReturnsInOneUpdate) {
+  const testing::LibraryRun r = testing::run_library("step-canary-bad-candidate");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=90 v001=10", "v000=100 v001=0"}));
+  const auto judged = r.canary();
+  ASSERT_EQ(judged.size(), 1u);
+  EXPECT_EQ(judged[0].metrics(0).classification(), "High");
+  EXPECT_EQ(r.stage_status("Abort: traffic to stable"), "SUCCEEDED");
+  EXPECT_EQ(r.stage_status("Scale down canary"), "SUCCEEDED");
+  EXPECT_EQ(r.stage_status("Set weight 3: 50%"), "NOT_STARTED");
+  EXPECT_EQ(r.execution_status(), "TERMINAL");
+  // The weights went back to stable the moment the judgment failed.
+  int64_t judged_at = 0, restored_at = 0;
+  for (const trace::Event& e : r.events) {
+    if (e.has_canary()) judged_at = e.time_us();
+    if (e.has_weights() && e.weights().weights_size() == 2 && e.weights().weights(1).weight() == 0) restored_at = e.time_us();
+  }
+  EXPECT_GT(restored_at, 0);
+  EXPECT_LE(restored_at - judged_at, 1000000) << "within a second of the verdict";
+  for (const auto& c : r.summary.checks) EXPECT_TRUE(c.passed()) << c.name;
+}
+
+TEST(StepCanaryScenarios, AGoodCandidateIsPromotedAfterTheOperatorsPause) {
+  const testing::LibraryRun r = testing::run_library("step-canary-good-candidate");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=90 v001=10", "v000=50 v001=50", "v000=0 v001=100", "v000=0 v001=100",
+                                                         "spread"}));
+  EXPECT_EQ(r.stage_status("Pause #4"), "SUCCEEDED");
+  EXPECT_EQ(r.execution_status(), "SUCCEEDED");
+  const trace::ServerGroupChange* last = nullptr;
+  for (const trace::Event& e : r.events) {
+    if (e.has_server_group() && e.server_group().server_group() == "myapp-v000") last = &e.server_group();
+  }
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->desired(), 0) << "stable scaled to zero after promotion";
+  EXPECT_FALSE(last->enabled());
+  for (const auto& c : r.summary.checks) EXPECT_TRUE(c.passed()) << c.name;
 }
 
 }  // namespace

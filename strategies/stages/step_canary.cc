@@ -1,0 +1,333 @@
+// stepCanary: a canary rollout driven by steps, in the style of Argo Rollouts' canary strategy
+// (a deploysim stage type; its JSON is in docs/step-canary.md).
+//
+// The cluster's newest enabled group is the stable group. The stage creates the canary as the
+// cluster's next group at 0/0/0, then runs its steps in order:
+//   setWeight w        with a traffic router (loadBalancer): the canary grows to ceil(R * w / 100)
+//                      (or its setCanaryScale), waits until healthy, then the load balancer sends
+//                      it w% of requests; without one, canary and stable are resized to Argo's
+//                      replica split for w% of R (replica_math.h) and requests follow instances;
+//   pause              {duration}: waits; {} : waits for the operator (a judgment named
+//                      "Pause #<step>", answered "continue" to go on or "stop" to abort);
+//   analysis           a Kayenta canary analysis (kayentaCanary) of the canary against stable;
+//   setCanaryScale     {replicas} | {weight} | {matchTrafficWeight}: the canary's size from now on,
+//                      apart from the traffic weight (traffic routing only);
+// then promotes: the canary to R and all traffic, and after scaleDownDelaySeconds the stable
+// group is disabled and scaled to 0. A background `analysis` runs beside the steps from its
+// startingStep; promotion waits for it.
+//
+// Any step failing aborts the rollout (the stage's on-failure stages): all traffic back to stable
+// in one load balancer update (with a router; without one, stable is scaled back to R), and after
+// abortScaleDownDelaySeconds (default 30; 0 keeps it) the canary is scaled to 0. The stage then
+// ends TERMINAL, or as its failure options say.
+#include <cmath>
+
+#include "strategies/expressions/expression.h"
+#include "strategies/pipeline/execution.h"
+#include "strategies/stages/replica_math.h"
+#include "strategies/stages/server_group_support.h"
+#include "strategies/stages/stages.h"
+
+namespace deploysim::strategies {
+namespace {
+
+bool flag(const Json& ctx, const char* key, bool fallback) { return as_boolean(ctx.value(key, Json(fallback))).value_or(fallback); }
+
+// Argo's pause durations: seconds as a number, or "<n>s", "<n>m", "<n>h".
+std::optional<double> pause_seconds(const Json& d) {
+  if (d.is_number()) return d.get<double>() >= 0 ? std::optional<double>(d.get<double>()) : std::nullopt;
+  if (!d.is_string()) return std::nullopt;
+  const std::string s = d.get<std::string>();
+  if (s.empty()) return std::nullopt;
+  const char unit = s.back();
+  const double scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
+  const std::string digits = scale > 0 ? s.substr(0, s.size() - 1) : s;
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) return std::nullopt;
+  return std::stod(digits) * (scale > 0 ? scale : 1);
+}
+
+// The stepCanary stage a synthetic stage belongs to, and its "Create canary" stage.
+const Stage& rollout_of(const Stage& s) { return *s.parent; }
+const Stage& create_stage(const Stage& s) { return *rollout_of(s).before.front(); }
+
+int int_of(const Json& j, const char* key, int fallback) {
+  const std::optional<double> d = number_field(j, key);
+  return d ? static_cast<int>(std::lround(*d)) : fallback;
+}
+
+// Finds the canary and stable groups and the rollout's replica count R (the stage's `replicas`,
+// else the stable group's desired size when first asked), and decides this step's sizes and
+// weights into the context: canaryReplicas, stableReplicas (-1: unchanged), weights.
+class PlanStepTask : public Task {
+ public:
+  const char* name() const override { return "planCanaryStep"; }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    Stage* stage = &c.stage;
+    with_cluster(c, std::move(done), [stage](const providers::ClusterInfo& info) {
+      Json& ctx = stage->context;
+      Stage& rollout = *stage->parent;
+      const Json& created = create_stage(*stage).context;
+      const std::string canary = string_field(created, "serverGroupName");
+      const std::string stable = created.contains("source") ? string_field(created["source"], "serverGroupName") : "";
+      if (stable.empty()) return TaskOutcome::terminal("no stable group: cluster " + cluster_of(ctx) + " has no enabled group to canary against");
+      const providers::ServerGroupInfo* s = find_group(info, stable);
+      if (!rollout.context.contains("replicasResolved")) {
+        rollout.context["replicasResolved"] = int_of(rollout.context, "replicas", s != nullptr ? s->capacity.desired : 1);
+      }
+      const int replicas = rollout.context["replicasResolved"].get<int>();
+      const bool router = rollout.context.value("trafficRouting", false);
+      const std::string kind = string_field(ctx, "kind");
+      ctx["canaryGroup"] = canary;
+      ctx["stableGroup"] = stable;
+      ctx["stableReplicas"] = -1;
+      ctx.erase("weights");
+      const auto weights = [&](double canary_weight) {
+        ctx["weights"] = Json::array({Json::array({stable, 100 - canary_weight}), Json::array({canary, canary_weight})});
+      };
+      // The canary's size as setCanaryScale has it, else from the weight (Argo: traffic routing only).
+      const auto routed_canary = [&](int weight) {
+        const Json scale = rollout.context.value("canaryScale", Json::object());
+        if (scale.contains("replicas")) return int_of(scale, "replicas", 0);
+        if (scale.contains("weight")) return traffic_routed_canary_replicas(replicas, int_of(scale, "weight", 0));
+        return traffic_routed_canary_replicas(replicas, weight);
+      };
+      if (kind == "setWeight" || kind == "promote") {
+        const int weight = kind == "promote" ? 100 : int_of(ctx, "weight", 0);
+        rollout.context["currentWeight"] = weight;
+        if (router) {
+          ctx["canaryReplicas"] = kind == "promote" ? replicas : routed_canary(weight);
+          weights(weight);
+        } else {
+          const ReplicaSplit split = weighted_replicas(replicas, weight, rollout.context.value("surge", true));
+          ctx["canaryReplicas"] = split.canary;
+          ctx["stableReplicas"] = split.stable;
+        }
+      } else if (kind == "setCanaryScale") {
+        rollout.context["canaryScale"] = ctx.value("scale", Json::object());
+        if (ctx["scale"].value("matchTrafficWeight", false)) rollout.context.erase("canaryScale");
+        ctx["canaryReplicas"] = routed_canary(rollout.context.value("currentWeight", 0));
+      } else if (kind == "abort") {
+        // All traffic back to stable at once; without a router, stable back to full size.
+        if (router) {
+          weights(0);
+          ctx["canaryReplicas"] = -1;
+        } else {
+          ctx["canaryReplicas"] = -1;
+          ctx["stableReplicas"] = replicas;
+        }
+      } else if (kind == "scaleDownCanary") {
+        ctx["canaryReplicas"] = 0;
+      } else if (kind == "scaleDownStable") {
+        ctx["canaryReplicas"] = -1;
+        ctx["stableReplicas"] = 0;
+      }
+      return TaskOutcome::succeeded(Json{{"canaryGroup", canary}, {"stableGroup", stable}});
+    });
+  }
+};
+
+// Resizes the group named by `group_key` to `count_key` instances (min = desired = max), unless
+// the count is negative.
+std::unique_ptr<Task> resize_to(const char* name, const char* group_key, const char* count_key) {
+  return provider_task(name, [group_key, count_key](TaskContext& c, auto done) {
+    const int n = c.stage.context.value(count_key, -1);
+    if (n < 0) return done(providers::OpResult{});
+    c.provider.resize_server_group(string_field(c.stage.context, group_key), {n, n, n}, done);
+  });
+}
+
+// Runs `inner` (a wait) on the group named by `group_key`, when `count_key` says it was resized.
+class OnGroup : public Task {
+ public:
+  OnGroup(const char* group_key, const char* count_key, std::unique_ptr<Task> inner)
+      : group_key_(group_key), count_key_(count_key), inner_(std::move(inner)) {}
+  const char* name() const override { return inner_->name(); }
+  std::optional<sim::Duration> timeout() const override { return inner_->timeout(); }
+  bool timeout_overridable() const override { return inner_->timeout_overridable(); }
+  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    if (c.stage.context.value(count_key_, -1) < 0) return done(TaskOutcome::succeeded());
+    c.stage.context["serverGroupName"] = string_field(c.stage.context, group_key_);
+    inner_->run(c, std::move(done));
+  }
+
+ private:
+  const char* group_key_;
+  const char* count_key_;
+  std::unique_ptr<Task> inner_;
+};
+
+class CanaryStepStage : public StageDefinition {
+ public:
+  const char* type() const override { return "canaryStep"; }
+  sim::Status plan(Stage& stage, Execution&) const override {
+    stage.tasks.push_back(std::make_unique<PlanStepTask>());
+    stage.tasks.push_back(resize_to("resizeCanary", "canaryGroup", "canaryReplicas"));
+    stage.tasks.push_back(resize_to("resizeStable", "stableGroup", "stableReplicas"));
+    const bool waits = string_field(stage.context, "kind") != "abort" && string_field(stage.context, "kind") != "scaleDownStable";
+    if (waits) {
+      stage.tasks.push_back(std::make_unique<OnGroup>("canaryGroup", "canaryReplicas", wait_for_capacity_match_task()));
+      stage.tasks.push_back(std::make_unique<OnGroup>("stableGroup", "stableReplicas", wait_for_capacity_match_task()));
+    }
+    stage.tasks.push_back(provider_task("setTrafficWeights", [](TaskContext& c, auto done) {
+      const Json& ctx = c.stage.context;
+      if (!ctx.contains("weights")) return done(providers::OpResult{});
+      std::vector<std::pair<std::string, double>> weights;
+      for (const Json& w : ctx["weights"]) weights.emplace_back(w[0].get<std::string>(), w[1].get<double>());
+      c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), weights, done);
+    }));
+    if (string_field(stage.context, "kind") == "scaleDownStable") {
+      stage.tasks.push_back(provider_task("disableServerGroup", [](TaskContext& c, auto done) {
+        c.provider.disable_server_group(string_field(c.stage.context, "stableGroup"), done);
+      }));
+      if (flag(stage.parent->context, "trafficRouting", false)) {
+        // Stable is out: the load balancer spreads requests over its targets again.
+        stage.tasks.push_back(provider_task("clearTrafficWeights", [](TaskContext& c, auto done) {
+          c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), {}, done);
+        }));
+      }
+    }
+    return sim::Status();
+  }
+};
+
+// --- the rollout -------------------------------------------------------------------------------
+
+struct StepPlan {
+  std::string type;  // of the synthetic stage
+  std::string name;
+  Json context;
+};
+
+sim::Result<StepPlan> plan_step(const Json& step, size_t index, bool router, const std::string& create_ref) {
+  const std::string at = "steps[" + std::to_string(index) + "]";
+  const std::string n = std::to_string(index + 1);
+  if (!step.is_object() || step.size() != 1) {
+    return sim::invalid_argument(at + ": expected an object with one of setWeight, pause, analysis, setCanaryScale");
+  }
+  const std::string kind = step.begin().key();
+  const Json& value = step.begin().value();
+  if (kind == "setWeight") {
+    const std::optional<double> w = number_field(step, "setWeight");
+    if (!w || *w < 0 || *w > 100 || *w != std::floor(*w)) return sim::invalid_argument(at + ".setWeight: expected a whole percentage 0-100");
+    return StepPlan{"canaryStep", "Set weight " + n + ": " + std::to_string(static_cast<int>(*w)) + "%",
+                    {{"kind", "setWeight"}, {"weight", static_cast<int>(*w)}}};
+  }
+  if (kind == "pause") {
+    if (!value.is_object()) return sim::invalid_argument(at + ".pause: expected an object, {} to wait for the operator");
+    if (!value.contains("duration")) return StepPlan{"manualJudgment", "Pause #" + n, {{"judgmentInputs", Json::array()}}};
+    const std::optional<double> seconds = pause_seconds(value["duration"]);
+    if (!seconds) return sim::invalid_argument(at + ".pause.duration: expected seconds, or a duration such as \"30s\", \"10m\", \"1h\"");
+    return StepPlan{"wait", "Pause #" + n, {{"waitTime", *seconds}}};
+  }
+  if (kind == "analysis") {
+    if (!value.is_object() || !value.contains("canaryConfig") || !value["canaryConfig"].is_object()) {
+      return sim::invalid_argument(at + ".analysis: expected {\"canaryConfig\": {...}} as a kayentaCanary stage has it");
+    }
+    Json cc = value["canaryConfig"];
+    if (!cc.contains("scopes")) {
+      // Canary against stable, as they are when the analysis starts.
+      const std::string of = "#stageByRefId('" + create_ref + "')['context']";
+      cc["scopes"] = Json::array({{{"scopeName", "default"},
+                                   {"controlScope", "${ " + of + "['source']['serverGroupName'] }"},
+                                   {"experimentScope", "${ " + of + "['serverGroupName'] }"}}});
+    }
+    return StepPlan{"kayentaCanary", "Analysis #" + n, {{"canaryConfig", cc}}};
+  }
+  if (kind == "setCanaryScale") {
+    if (!router) return sim::invalid_argument(at + ".setCanaryScale: only with a traffic router (set loadBalancer)");
+    const bool ok = value.is_object() && value.size() == 1 &&
+                    ((value.contains("replicas") && value["replicas"].is_number_integer() && value["replicas"].get<int>() >= 0) ||
+                     (value.contains("weight") && value["weight"].is_number() && value["weight"].get<double>() >= 0 &&
+                      value["weight"].get<double>() <= 100) ||
+                     (value.contains("matchTrafficWeight") && value["matchTrafficWeight"].is_boolean()));
+    if (!ok) return sim::invalid_argument(at + ".setCanaryScale: expected one of {\"replicas\": N}, {\"weight\": 0-100}, {\"matchTrafficWeight\": true}");
+    return StepPlan{"canaryStep", "Set canary scale " + n, {{"kind", "setCanaryScale"}, {"scale", value}}};
+  }
+  return sim::invalid_argument(at + ": unknown step " + kind + " (expected setWeight, pause, analysis or setCanaryScale)");
+}
+
+class StepCanaryStage : public StageDefinition {
+ public:
+  const char* type() const override { return "stepCanary"; }
+  sim::Status plan(Stage& stage, Execution& execution) const override {
+    Json& ctx = stage.context;
+    const Json steps = ctx.value("steps", Json::array());
+    if (!steps.is_array()) return sim::invalid_argument("steps must be a list");
+    const bool router = !string_field(ctx, "loadBalancer").empty() && flag(ctx, "trafficRouting", true);
+    ctx["trafficRouting"] = router;
+    if (ctx.contains("maxSurge")) ctx["surge"] = ctx["maxSurge"] != Json(0) && ctx["maxSurge"] != Json("0") && ctx["maxSurge"] != Json("0%");
+    Json canary = ctx.value("canary", Json::object());
+    if (!canary.is_object()) return sim::invalid_argument("canary must be an object (the canary's cluster entry)");
+    for (const char* key : {"application", "stack", "freeFormDetails", "region", "availabilityZones", "loadBalancers", "cloudProvider",
+                            "account", "credentials"}) {
+      if (!canary.contains(key) && ctx.contains(key)) canary[key] = ctx[key];
+    }
+    if (!canary.contains("loadBalancers") && router) canary["loadBalancers"] = Json::array({ctx["loadBalancer"]});
+    if (string_field(canary, "application").empty()) return sim::invalid_argument("the canary's application is required");
+    canary["capacity"] = Json{{"min", 0}, {"desired", 0}, {"max", 0}};
+    canary["strategy"] = "";
+    ctx["cluster"] = cluster_of(canary);
+    ctx["region"] = region_of(canary);
+    Stage& create = execution.add_before_stage(stage, "<create", "createServerGroup", "Create canary", canary);
+    const auto base = [&] { return Json{{"cluster", ctx["cluster"]}, {"regions", Json::array({ctx["region"]})}}; };
+    std::string previous = create.ref_id;
+    std::vector<std::string> step_refs;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      sim::Result<StepPlan> p = plan_step(steps[i], i, router, create.ref_id);
+      if (!p.ok()) return p.error();
+      Json context = base();
+      context.update(p->context);
+      Stage& s = execution.add_before_stage(stage, "<step" + std::to_string(i + 1), p->type, p->name, context);
+      s.requisites = {previous};
+      previous = s.ref_id;
+      step_refs.push_back(s.ref_id);
+    }
+    std::vector<std::string> before_promotion = {previous};
+    if (ctx.contains("analysis")) {
+      const Json& bg = ctx["analysis"];
+      sim::Result<StepPlan> p = plan_step(Json{{"analysis", bg}}, steps.size(), router, create.ref_id);
+      if (!p.ok()) return sim::invalid_argument("analysis: " + p.error().message.substr(p.error().message.find(':') + 2));
+      const int starting = int_of(bg, "startingStep", 0);
+      if (starting < 0 || starting > static_cast<int>(steps.size())) return sim::invalid_argument("analysis.startingStep is past the last step");
+      Json context = base();
+      context.update(p->context);
+      Stage& a = execution.add_before_stage(stage, "<analysis", "kayentaCanary", "Background analysis", context);
+      a.requisites = {starting == 0 ? create.ref_id : step_refs[static_cast<size_t>(starting - 1)]};
+      before_promotion.push_back(a.ref_id);
+    }
+    Json promote = base();
+    promote["kind"] = "promote";
+    Stage& p = execution.add_before_stage(stage, "<promote", "canaryStep", "Promote canary", promote);
+    p.requisites = before_promotion;
+    Stage& wait = execution.add_before_stage(stage, "<scaledown-wait", "wait", "Wait before scale down",
+                                             {{"waitTime", number_field(ctx, "scaleDownDelaySeconds").value_or(30)}});
+    wait.requisites = {p.ref_id};
+    Json down = base();
+    down["kind"] = "scaleDownStable";
+    Stage& d = execution.add_before_stage(stage, "<scaledown", "canaryStep", "Scale down stable", down);
+    d.requisites = {wait.ref_id};
+    return sim::Status();
+  }
+
+  void plan_on_failure(Stage& stage, Execution& execution) const override {
+    // Only a rollout whose canary exists has anything to abort.
+    if (stage.before.empty() || string_field(stage.before.front()->context, "serverGroupName").empty()) return;
+    const Json base = {{"cluster", stage.context["cluster"]}, {"regions", Json::array({stage.context["region"]})}};
+    Json abort = base;
+    abort["kind"] = "abort";
+    execution.add_after_stage(stage, "canaryStep", "Abort: traffic to stable", abort);
+    const double delay = number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30);
+    if (delay <= 0) return;  // 0: the canary stays up
+    execution.add_after_stage(stage, "wait", "Wait before scaling down the canary", {{"waitTime", delay}});
+    Json down = base;
+    down["kind"] = "scaleDownCanary";
+    execution.add_after_stage(stage, "canaryStep", "Scale down canary", down);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StageDefinition> make_step_canary_stage() { return std::make_unique<StepCanaryStage>(); }
+std::unique_ptr<StageDefinition> make_canary_step_stage() { return std::make_unique<CanaryStepStage>(); }
+
+}  // namespace deploysim::strategies
