@@ -23,6 +23,8 @@
 #include <map>
 #include <memory>
 
+#include "strategies/stages/kayenta_canary.h"
+
 #include "providers/target.h"
 #include "strategies/canary/judge.h"
 #include "strategies/expressions/expression.h"
@@ -377,6 +379,13 @@ class KayentaCanaryStage : public StageDefinition {
 };
 
 }  // namespace
+
+std::optional<sim::Duration> canary_lifetime(const Json& cc) {
+  if (!cc.is_object()) return std::nullopt;
+  if (!string_field(cc, "lifetimeDuration").empty()) return iso_duration(string_field(cc, "lifetimeDuration"));
+  if (const std::optional<double> hours = optional_number(cc, "lifetimeHours")) return minutes(*hours * 60);
+  return std::nullopt;
+}
 
 std::unique_ptr<StageDefinition> make_kayenta_canary_stage() { return std::make_unique<KayentaCanaryStage>(); }
 std::unique_ptr<StageDefinition> make_run_canary_stage() {

@@ -24,6 +24,7 @@ std::unique_ptr<StageDefinition> make_kayenta_canary_stage();
 std::unique_ptr<StageDefinition> make_run_canary_stage();
 std::unique_ptr<StageDefinition> make_step_canary_stage();
 std::unique_ptr<StageDefinition> make_canary_step_stage();
+std::unique_ptr<StageDefinition> make_blue_green_stage();
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -46,6 +47,7 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_run_canary_stage());
   registry.add(make_step_canary_stage());
   registry.add(make_canary_step_stage());
+  registry.add(make_blue_green_stage());
   // evaluateDeploymentHealth asks a monitored deploy's deployment monitor, a system outside the
   // cloud, like the others here.
   for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook", "evaluateDeploymentHealth"}) {

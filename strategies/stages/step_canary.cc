@@ -20,10 +20,19 @@
 // in one load balancer update (with a router; without one, stable is scaled back to R), and after
 // abortScaleDownDelaySeconds (default 30; 0 keeps it) the canary is scaled to 0. The stage then
 // ends TERMINAL, or as its failure options say.
+//
+// blueGreen: Argo Rollouts' blue-green strategy (docs/step-canary.md#blue-green). The new group
+// joins the active load balancer with weight 0 (and the preview load balancer, if any), grows to
+// previewReplicaCount (default R) and waits until healthy; prePromotionAnalysis; then, unless
+// autoPromotionEnabled is false (a judgment "Promote", for the operator) or autoPromotionSeconds
+// is set (a wait), promotion: full size, then all active traffic to the new group in one update;
+// postPromotionAnalysis; after scaleDownDelaySeconds the old group is disabled and scaled to 0. A
+// failure before promotion never switches; one after switches back, as a step canary aborts.
 #include <cmath>
 
 #include "strategies/expressions/expression.h"
 #include "strategies/pipeline/execution.h"
+#include "strategies/stages/kayenta_canary.h"
 #include "strategies/stages/replica_math.h"
 #include "strategies/stages/server_group_support.h"
 #include "strategies/stages/stages.h"
@@ -91,7 +100,11 @@ class PlanStepTask : public Task {
         if (scale.contains("weight")) return traffic_routed_canary_replicas(replicas, int_of(scale, "weight", 0));
         return traffic_routed_canary_replicas(replicas, weight);
       };
-      if (kind == "setWeight" || kind == "promote") {
+      if (kind == "preview") {
+        // Blue-green: the new group joins with no active traffic, at its preview size.
+        ctx["canaryReplicas"] = int_of(rollout.context, "previewReplicaCount", replicas);
+        weights(0);
+      } else if (kind == "setWeight" || kind == "promote") {
         const int weight = kind == "promote" ? 100 : int_of(ctx, "weight", 0);
         rollout.context["currentWeight"] = weight;
         if (router) {
@@ -156,11 +169,23 @@ class OnGroup : public Task {
   std::unique_ptr<Task> inner_;
 };
 
+std::unique_ptr<Task> set_weights_task() {
+  return provider_task("setTrafficWeights", [](TaskContext& c, auto done) {
+    const Json& ctx = c.stage.context;
+    if (!ctx.contains("weights")) return done(providers::OpResult{});
+    std::vector<std::pair<std::string, double>> weights;
+    for (const Json& w : ctx["weights"]) weights.emplace_back(w[0].get<std::string>(), w[1].get<double>());
+    c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), weights, done);
+  });
+}
+
 class CanaryStepStage : public StageDefinition {
  public:
   const char* type() const override { return "canaryStep"; }
   sim::Status plan(Stage& stage, Execution&) const override {
     stage.tasks.push_back(std::make_unique<PlanStepTask>());
+    // A preview's weights go first, so its instances never serve active traffic.
+    if (string_field(stage.context, "kind") == "preview") stage.tasks.push_back(set_weights_task());
     stage.tasks.push_back(resize_to("resizeCanary", "canaryGroup", "canaryReplicas"));
     stage.tasks.push_back(resize_to("resizeStable", "stableGroup", "stableReplicas"));
     const bool waits = string_field(stage.context, "kind") != "abort" && string_field(stage.context, "kind") != "scaleDownStable";
@@ -168,13 +193,7 @@ class CanaryStepStage : public StageDefinition {
       stage.tasks.push_back(std::make_unique<OnGroup>("canaryGroup", "canaryReplicas", wait_for_capacity_match_task()));
       stage.tasks.push_back(std::make_unique<OnGroup>("stableGroup", "stableReplicas", wait_for_capacity_match_task()));
     }
-    stage.tasks.push_back(provider_task("setTrafficWeights", [](TaskContext& c, auto done) {
-      const Json& ctx = c.stage.context;
-      if (!ctx.contains("weights")) return done(providers::OpResult{});
-      std::vector<std::pair<std::string, double>> weights;
-      for (const Json& w : ctx["weights"]) weights.emplace_back(w[0].get<std::string>(), w[1].get<double>());
-      c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), weights, done);
-    }));
+    if (string_field(stage.context, "kind") != "preview") stage.tasks.push_back(set_weights_task());
     if (string_field(stage.context, "kind") == "scaleDownStable") {
       stage.tasks.push_back(provider_task("disableServerGroup", [](TaskContext& c, auto done) {
         c.provider.disable_server_group(string_field(c.stage.context, "stableGroup"), done);
@@ -246,7 +265,63 @@ sim::Result<StepPlan> plan_step(const Json& step, size_t index, bool router, con
   return sim::invalid_argument(at + ": unknown step " + kind + " (expected setWeight, pause, analysis or setCanaryScale)");
 }
 
-class StepCanaryStage : public StageDefinition {
+// What the step canary and blue-green stages share: creating the new group, the synthetic stages
+// in a chain, promotion's scale-down, and the abort.
+class RolloutStage : public StageDefinition {
+ public:
+  void plan_on_failure(Stage& stage, Execution& execution) const override {
+    // Only a rollout whose new group exists has anything to abort.
+    if (stage.before.empty() || string_field(stage.before.front()->context, "serverGroupName").empty()) return;
+    Json abort = base(stage);
+    abort["kind"] = "abort";
+    execution.add_after_stage(stage, "canaryStep", "Abort: traffic to stable", abort);
+    const double delay = number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30);
+    if (delay <= 0) return;  // 0: the new group stays up
+    execution.add_after_stage(stage, "wait", "Wait before scaling down the canary", {{"waitTime", delay}});
+    Json down = base(stage);
+    down["kind"] = "scaleDownCanary";
+    execution.add_after_stage(stage, "canaryStep", "Scale down canary", down);
+  }
+
+ protected:
+  static Json base(const Stage& stage) {
+    return Json{{"cluster", stage.context["cluster"]}, {"regions", Json::array({stage.context["region"]})}};
+  }
+  // Adds the "Create canary" stage (the cluster's next group at 0/0/0, joining `load_balancers`).
+  static sim::Result<Stage*> create(Stage& stage, Execution& execution, const char* name, const Json& load_balancers) {
+    Json& ctx = stage.context;
+    Json canary = ctx.value("canary", Json::object());
+    if (!canary.is_object()) return sim::invalid_argument("canary must be an object (the canary's cluster entry)");
+    for (const char* key : {"application", "stack", "freeFormDetails", "region", "availabilityZones", "loadBalancers", "cloudProvider",
+                            "account", "credentials"}) {
+      if (!canary.contains(key) && ctx.contains(key)) canary[key] = ctx[key];
+    }
+    if (!canary.contains("loadBalancers") && !load_balancers.empty()) canary["loadBalancers"] = load_balancers;
+    if (string_field(canary, "application").empty()) return sim::invalid_argument("the application is required");
+    canary["capacity"] = Json{{"min", 0}, {"desired", 0}, {"max", 0}};
+    canary["strategy"] = "";
+    ctx["cluster"] = cluster_of(canary);
+    ctx["region"] = region_of(canary);
+    return &execution.add_before_stage(stage, "<create", "createServerGroup", name, canary);
+  }
+  // Adds a synthetic stage after `requisites`.
+  static Stage& add(Stage& stage, Execution& execution, const std::string& suffix, const std::string& type, const std::string& name,
+                    Json context, std::vector<std::string> requisites) {
+    Json full = base(stage);
+    full.update(context);
+    Stage& s = execution.add_before_stage(stage, suffix, type, name, full);
+    s.requisites = std::move(requisites);
+    return s;
+  }
+  // After promotion: wait scaleDownDelaySeconds, then the old group is disabled and scaled to 0.
+  static void scale_down_after(Stage& stage, Execution& execution, const std::string& promoted) {
+    Stage& wait = add(stage, execution, "<scaledown-wait", "wait", "Wait before scale down",
+                      {{"waitTime", number_field(stage.context, "scaleDownDelaySeconds").value_or(30)}}, {promoted});
+    add(stage, execution, "<scaledown", "canaryStep", "Scale down stable", {{"kind", "scaleDownStable"}}, {wait.ref_id});
+  }
+};
+
+class StepCanaryStage : public RolloutStage {
  public:
   const char* type() const override { return "stepCanary"; }
   sim::Status plan(Stage& stage, Execution& execution) const override {
@@ -256,20 +331,11 @@ class StepCanaryStage : public StageDefinition {
     const bool router = !string_field(ctx, "loadBalancer").empty() && flag(ctx, "trafficRouting", true);
     ctx["trafficRouting"] = router;
     if (ctx.contains("maxSurge")) ctx["surge"] = ctx["maxSurge"] != Json(0) && ctx["maxSurge"] != Json("0") && ctx["maxSurge"] != Json("0%");
-    Json canary = ctx.value("canary", Json::object());
-    if (!canary.is_object()) return sim::invalid_argument("canary must be an object (the canary's cluster entry)");
-    for (const char* key : {"application", "stack", "freeFormDetails", "region", "availabilityZones", "loadBalancers", "cloudProvider",
-                            "account", "credentials"}) {
-      if (!canary.contains(key) && ctx.contains(key)) canary[key] = ctx[key];
-    }
-    if (!canary.contains("loadBalancers") && router) canary["loadBalancers"] = Json::array({ctx["loadBalancer"]});
-    if (string_field(canary, "application").empty()) return sim::invalid_argument("the canary's application is required");
-    canary["capacity"] = Json{{"min", 0}, {"desired", 0}, {"max", 0}};
-    canary["strategy"] = "";
-    ctx["cluster"] = cluster_of(canary);
-    ctx["region"] = region_of(canary);
-    Stage& create = execution.add_before_stage(stage, "<create", "createServerGroup", "Create canary", canary);
-    const auto base = [&] { return Json{{"cluster", ctx["cluster"]}, {"regions", Json::array({ctx["region"]})}}; };
+    const sim::Result<Stage*> made = create(stage, execution, "Create canary",
+                                            router ? Json::array({ctx["loadBalancer"]}) : Json::array());
+    if (!made.ok()) return made.error();
+    Stage& create = **made;
+    const auto base = [&] { return RolloutStage::base(stage); };
     std::string previous = create.ref_id;
     std::vector<std::string> step_refs;
     for (size_t i = 0; i < steps.size(); ++i) {
@@ -295,33 +361,59 @@ class StepCanaryStage : public StageDefinition {
       a.requisites = {starting == 0 ? create.ref_id : step_refs[static_cast<size_t>(starting - 1)]};
       before_promotion.push_back(a.ref_id);
     }
-    Json promote = base();
-    promote["kind"] = "promote";
-    Stage& p = execution.add_before_stage(stage, "<promote", "canaryStep", "Promote canary", promote);
-    p.requisites = before_promotion;
-    Stage& wait = execution.add_before_stage(stage, "<scaledown-wait", "wait", "Wait before scale down",
-                                             {{"waitTime", number_field(ctx, "scaleDownDelaySeconds").value_or(30)}});
-    wait.requisites = {p.ref_id};
-    Json down = base();
-    down["kind"] = "scaleDownStable";
-    Stage& d = execution.add_before_stage(stage, "<scaledown", "canaryStep", "Scale down stable", down);
-    d.requisites = {wait.ref_id};
+    Stage& p = add(stage, execution, "<promote", "canaryStep", "Promote canary", {{"kind", "promote"}}, before_promotion);
+    scale_down_after(stage, execution, p.ref_id);
     return sim::Status();
   }
+};
 
-  void plan_on_failure(Stage& stage, Execution& execution) const override {
-    // Only a rollout whose canary exists has anything to abort.
-    if (stage.before.empty() || string_field(stage.before.front()->context, "serverGroupName").empty()) return;
-    const Json base = {{"cluster", stage.context["cluster"]}, {"regions", Json::array({stage.context["region"]})}};
-    Json abort = base;
-    abort["kind"] = "abort";
-    execution.add_after_stage(stage, "canaryStep", "Abort: traffic to stable", abort);
-    const double delay = number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30);
-    if (delay <= 0) return;  // 0: the canary stays up
-    execution.add_after_stage(stage, "wait", "Wait before scaling down the canary", {{"waitTime", delay}});
-    Json down = base;
-    down["kind"] = "scaleDownCanary";
-    execution.add_after_stage(stage, "canaryStep", "Scale down canary", down);
+class BlueGreenStage : public RolloutStage {
+ public:
+  const char* type() const override { return "blueGreen"; }
+  sim::Status plan(Stage& stage, Execution& execution) const override {
+    Json& ctx = stage.context;
+    const std::string active = string_field(ctx, "activeLoadBalancer");
+    if (active.empty()) return sim::invalid_argument("activeLoadBalancer is required (the load balancer users reach)");
+    ctx["loadBalancer"] = active;
+    ctx["trafficRouting"] = true;
+    Json lbs = Json::array({active});
+    if (!string_field(ctx, "previewLoadBalancer").empty()) lbs.push_back(ctx["previewLoadBalancer"]);
+    const sim::Result<Stage*> made = create(stage, execution, "Create preview", lbs);
+    if (!made.ok()) return made.error();
+    std::string previous = (*made)->ref_id;
+    const auto next = [&](const std::string& suffix, const std::string& type, const std::string& name, Json context) {
+      previous = add(stage, execution, suffix, type, name, std::move(context), {previous}).ref_id;
+    };
+    next("<preview", "canaryStep", "Preview", {{"kind", "preview"}});
+    for (const char* key : {"prePromotionAnalysis", "postPromotionAnalysis"}) {
+      if (!ctx.contains(key)) continue;
+      if (!ctx[key].is_object() || !ctx[key].contains("canaryConfig")) {
+        return sim::invalid_argument(std::string(key) + ": expected {\"canaryConfig\": {...}} as a kayentaCanary stage has it");
+      }
+    }
+    const auto analysis = [&](const char* key, const char* name) {
+      if (!ctx.contains(key)) return;
+      sim::Result<StepPlan> p = plan_step(Json{{"analysis", ctx[key]}}, 0, true, (*made)->ref_id);
+      Json& cc = p->context["canaryConfig"];
+      // After the switch the old group serves nobody: by default the new version now is judged
+      // against the old one over the same length of time just before the switch.
+      if (std::string(key) == "postPromotionAnalysis" && !cc.contains("baselineAnalysisOffsetInMins")) {
+        if (const std::optional<sim::Duration> lifetime = canary_lifetime(cc)) {
+          cc["baselineAnalysisOffsetInMins"] = lifetime->to_seconds() / 60;
+        }
+      }
+      next(std::string("<") + key, "kayentaCanary", name, p->context);
+    };
+    analysis("prePromotionAnalysis", "Pre-promotion analysis");
+    if (!flag(ctx, "autoPromotionEnabled", true)) {
+      next("<pause", "manualJudgment", "Promote", {{"judgmentInputs", Json::array()}});
+    } else if (const std::optional<double> seconds = number_field(ctx, "autoPromotionSeconds")) {
+      next("<pause", "wait", "Auto-promotion wait", {{"waitTime", std::max(0.0, *seconds)}});
+    }
+    next("<promote", "canaryStep", "Promote preview", {{"kind", "promote"}});
+    analysis("postPromotionAnalysis", "Post-promotion analysis");
+    scale_down_after(stage, execution, previous);
+    return sim::Status();
   }
 };
 
@@ -329,5 +421,6 @@ class StepCanaryStage : public StageDefinition {
 
 std::unique_ptr<StageDefinition> make_step_canary_stage() { return std::make_unique<StepCanaryStage>(); }
 std::unique_ptr<StageDefinition> make_canary_step_stage() { return std::make_unique<CanaryStepStage>(); }
+std::unique_ptr<StageDefinition> make_blue_green_stage() { return std::make_unique<BlueGreenStage>(); }
 
 }  // namespace deploysim::strategies

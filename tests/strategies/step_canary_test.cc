@@ -207,3 +207,58 @@ TEST(StepCanary, BadStepsAreNamed) {
 
 }  // namespace
 }  // namespace deploysim::strategies
+
+namespace deploysim::strategies {
+namespace {
+
+const char* kBlueGreen = R"({"refId": "1", "type": "blueGreen", "name": "bg", "application": "shop", "stack": "prod",
+  "region": "us-east-1", "activeLoadBalancer": "web", "autoPromotionEnabled": false, "previewReplicaCount": 3,
+  "scaleDownDelaySeconds": 45,
+  "postPromotionAnalysis": {"canaryConfig": {"canaryConfigId": "errors", "lifetimeDuration": "PT5M"}}})";
+
+TEST(BlueGreen, PreviewWaitsForPromotionThenSwitchesInOneUpdate) {
+  Rollout r;
+  r.hooks.answer_after = sim::Duration::minutes(4);
+  EXPECT_EQ(r.run(kBlueGreen, "v2"), Status::kSucceeded);
+  std::vector<std::string> names;
+  for (const auto& b : r.execution->find_stage("bg")->before) names.push_back(b->name + " " + status_name(b->status));
+  EXPECT_EQ(names, (std::vector<std::string>{"Create preview SUCCEEDED", "Preview SUCCEEDED", "Promote SUCCEEDED",
+                                             "Promote preview SUCCEEDED", "Post-promotion analysis SUCCEEDED",
+                                             "Wait before scale down SUCCEEDED", "Scale down stable SUCCEEDED"}));
+  EXPECT_EQ(r.hooks.judged, (std::vector<std::string>{"Promote"}));
+  // The preview joins with no active traffic (before any of its instances is in service), then
+  // one update switches everything to it; once the old group is gone, requests spread again.
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=0 v001=100", "spread"}));
+  const Stage& preview = *r.execution->find_stage("Preview");
+  EXPECT_EQ(preview.context["canaryReplicas"], 3) << "previewReplicaCount";
+  EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 10);
+  EXPECT_EQ(r.group("shop-prod-v000").capacity.desired, 0);
+  const Stage& down = *r.execution->find_stage("Scale down stable");
+  EXPECT_GE(down.start_time - r.execution->find_stage("Post-promotion analysis")->end_time, sim::Duration::seconds(45));
+}
+
+TEST(BlueGreen, AFailedPostPromotionAnalysisSwitchesBack) {
+  Rollout r;
+  r.hooks.answer_after = sim::Duration::minutes(1);
+  EXPECT_EQ(r.run(kBlueGreen, "v3"), Status::kTerminal);
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=0 v001=100", "v000=100 v001=0"}));
+  EXPECT_EQ(r.execution->find_stage("Post-promotion analysis")->status, Status::kTerminal);
+  EXPECT_EQ(r.group("shop-prod-v000").capacity.desired, 10) << "the old group was never scaled down";
+  EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 0);
+}
+
+TEST(BlueGreen, AutoPromotionSecondsPromotesAfterAWait) {
+  Rollout r;
+  EXPECT_EQ(r.run(R"({"refId": "1", "type": "blueGreen", "name": "bg", "application": "shop", "stack": "prod",
+    "region": "us-east-1", "activeLoadBalancer": "web", "autoPromotionSeconds": 120})", "v2"), Status::kSucceeded);
+  const Stage& wait = *r.execution->find_stage("Auto-promotion wait");
+  EXPECT_EQ(wait.end_time - wait.start_time, sim::Duration::seconds(120));
+  EXPECT_TRUE(r.hooks.judged.empty());
+  Rollout missing;
+  EXPECT_EQ(missing.run(R"({"refId": "1", "type": "blueGreen", "name": "bg", "application": "shop", "region": "us-east-1"})", "v2"),
+            Status::kTerminal);
+  EXPECT_NE(missing.execution->find_stage("bg")->message.find("activeLoadBalancer is required"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deploysim::strategies
