@@ -85,6 +85,7 @@ class StageExpressionContext : public ExpressionContext {
       e["trigger"] = execution_.trigger();
       return e;
     }
+    if (name == "deployedServerGroups") return deployed_server_groups();
     if (stage_.context.contains(name)) return stage_.context[name];
     if (stage_.outputs.contains(name)) return stage_.outputs[name];
     // Outputs of finished stages, the most recent first (evaluateVariables publishes this way).
@@ -95,6 +96,23 @@ class StageExpressionContext : public ExpressionContext {
     std::sort(done.begin(), done.end(), [](const Stage* a, const Stage* b) { return a->end_time > b->end_time; });
     if (!done.empty()) return done.front()->outputs[name];
     return std::nullopt;
+  }
+
+  // Orca's deployedServerGroups: one entry per group a deploy or clone stage of the execution
+  // created, in stage order ({serverGroup, region, account, parentStage}).
+  Json deployed_server_groups() const {
+    Json out = Json::array();
+    for (const Stage* s : execution_.all_stages()) {
+      if (s->type != "createServerGroup" && s->type != "cloneServerGroup") continue;
+      const Json groups = s->outputs.value("deploy.server.groups", Json::object());
+      for (auto it = groups.begin(); it != groups.end(); ++it) {
+        for (const Json& g : it.value()) {
+          out.push_back({{"serverGroup", g}, {"region", it.key()}, {"account", s->context.value("account", s->context.value("credentials", Json("")))},
+                         {"parentStage", s->parent != nullptr ? s->parent->id : s->id}});
+        }
+      }
+    }
+    return out;
   }
 
   std::optional<sim::Result<Json>> function(const std::string& name, const std::vector<Json>& args) const override {

@@ -33,6 +33,7 @@ class CloneTask : public Task {
       stage->context["serverGroupName"] = created;
       Json outputs = Json::object();
       outputs["serverGroupName"] = created;
+      outputs["deploy.server.groups"] = Json{{region_of(stage->context), Json::array({created})}};
       done(TaskOutcome::succeeded(outputs));
     });
   }

@@ -316,16 +316,10 @@ class AggregateCanaryResultsTask : public Task {
     const double last = scores.back().get<double>();
     Json outputs = {{"canaryScores", scores}};
     TaskOutcome outcome = TaskOutcome::succeeded();
-    if (last <= t.marginal) {
-      outcome = TaskOutcome::terminal("final canary score " + score_text(last) + " is not above the marginal score threshold " +
-                                      score_text(t.marginal));
-    } else if (last < t.pass) {
-      outcome = TaskOutcome::terminal("final canary score " + score_text(last) + " is below the pass score threshold " +
-                                      score_text(t.pass));
-    } else {
-      outputs["canaryScoreMessage"] = "final canary score " + score_text(last) + " passed";
+    if (const std::optional<std::string> failed = final_canary_failure(last, t.marginal, t.pass)) {
+      outcome = TaskOutcome::terminal(*failed);
     }
-    if (outcome.status != Status::kSucceeded) outputs["canaryScoreMessage"] = outcome.message;
+    outputs["canaryScoreMessage"] = outcome.status == Status::kSucceeded ? "final canary score " + score_text(last) + " passed" : outcome.message;
     outcome.outputs = outputs;
     done(outcome);
   }
@@ -379,6 +373,14 @@ class KayentaCanaryStage : public StageDefinition {
 };
 
 }  // namespace
+
+std::optional<std::string> final_canary_failure(double last, std::optional<double> marginal, std::optional<double> pass) {
+  if (marginal && last <= *marginal) {
+    return "final canary score " + score_text(last) + " is not above the marginal score threshold " + score_text(*marginal);
+  }
+  if (pass && last < *pass) return "final canary score " + score_text(last) + " is below the pass score threshold " + score_text(*pass);
+  return std::nullopt;
+}
 
 std::optional<sim::Duration> canary_lifetime(const Json& cc) {
   if (!cc.is_object()) return std::nullopt;

@@ -352,6 +352,37 @@ TEST(AutomaticRollback, RollingRedBlackReenablesTheSourceAndUnpinsIt) {
   EXPECT_EQ(d.recorder.cluster(), "v000 2/4/6 on lb=4, v001 2/2/2 off lb=0");
 }
 
+TEST(AutomaticRollback, AFailingValidationPipelineRollsBackARollingDeploy) {
+  Deploy d({4, 4, 4});
+  // The validation pipeline passes below 50% and fails from 50% on.
+  d.recorder.library = *load_pipelines(R"({"id": "validate", "name": "validate", "stages": [
+      {"refId": "1", "type": "checkPreconditions", "name": "check", "preconditions": [
+        {"type": "expression", "context": {"expression": "${ parameters.percentageComplete < 50 }"}}]}]})",
+                                       "validation", [](const std::string&) { return true; });
+  EXPECT_EQ(d.run(R"("strategy": "rollingredblack", "targetPercentages": [25, 50], "rollback": {"onFailure": true},
+                     "pipelineBeforeCleanup": {"application": "shop", "pipelineId": "validate", "pipelineParameters": {"env": "prod"}},
+                     "capacity": {"min": 4, "desired": 4, "max": 4})"),
+            Status::kTerminal);
+  EXPECT_EQ(d.after_types(), (Steps{
+                                 "Pin shop-prod-v000 (pinServerGroup)",
+                                 "Grow to 25% of Desired Size (resizeServerGroup)",
+                                 "Run Validation Pipeline (pipeline)",
+                                 "Disable 25% of Traffic on shop-prod-v000 (disableServerGroup)",
+                                 "Grow to 50% of Desired Size (resizeServerGroup)",
+                                 "Run Validation Pipeline (pipeline)",
+                                 "Rollback shop-prod (rollbackCluster)",
+                                 "Unpin shop-prod-v000 (pinServerGroup)",
+                             }));
+  ASSERT_EQ(d.recorder.children.size(), 2u);
+  const Json& parameters = d.recorder.children[1]->trigger()["parameters"];
+  EXPECT_EQ(parameters["percentageComplete"], 50);
+  EXPECT_EQ(parameters["env"], "prod");
+  EXPECT_EQ(parameters["deployedServerGroup"]["serverGroupName"], "shop-prod-v001");
+  EXPECT_EQ(parameters["sourceServerGroup"]["serverGroupName"], "shop-prod-v000");
+  // The source is whole again, and the new group out of service.
+  EXPECT_EQ(d.recorder.cluster(), "v000 4/4/4 on lb=4, v001 2/2/2 off lb=0");
+}
+
 TEST(AutomaticRollback, DestroyLatestAlsoDestroysTheNewGroup) {
   Deploy d({2, 2, 2});
   EXPECT_EQ(d.run(R"("strategy": "redblack", "rollback": {"onFailure": true, "destroyLatest": true},
