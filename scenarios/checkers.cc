@@ -17,6 +17,16 @@ namespace {
 
 sim::TimePoint at_of(const trace::Event& e) { return sim::TimePoint::from_micros(e.time_us()); }
 
+// A server group's cluster: its name without the -vNNN sequence.
+std::string cluster_of(const std::string& group) {
+  const size_t v = group.rfind("-v");
+  if (v == std::string::npos || v + 2 >= group.size()) return group;
+  for (size_t i = v + 2; i < group.size(); ++i) {
+    if (group[i] < '0' || group[i] > '9') return group;
+  }
+  return group.substr(0, v);
+}
+
 // Which instances are in service behind each load balancer, from the target changes.
 class ServingState {
  public:
@@ -104,8 +114,11 @@ class RollbackRestores : public Checker {
     if (state_.serving(rb.restored()) == 0) {
       violated(at_of(e), "after rolling back " + rb.rolled_back() + ", the restored " + rb.restored() + " has no instance in service");
     }
+    // The cluster's groups, wherever they serve; other clusters behind the same load balancers
+    // (a canary's baseline, another application) are not this rollback's business.
     for (const auto& [lb, instances] : state_.in_service()) {
       for (const auto& [instance, group] : instances) {
+        if (cluster_of(group) != cluster_of(rb.restored())) continue;
         if (group == rb.restored() || state_.version_of(group) == restored) continue;
         violated(at_of(e), "after rolling back to " + rb.restored() + " (" + restored + "), " + instance + " of " + group + " (" +
                                state_.version_of(group) + ") is still in service behind " + lb);

@@ -5,8 +5,8 @@
 //   healthy-capacity   behind every load balancer, the instances in service never drop below the
 //                      scenario's floor once they have reached it (checks.healthy_floor, default
 //                      1: never an outage);
-//   rollback-restores  once a rollbackCluster stage succeeds, every instance in service behind the
-//                      cluster's load balancers runs the restored group's version;
+//   rollback-restores  once a rollbackCluster stage succeeds, every instance of the cluster in
+//                      service runs the restored group's version;
 //   no-destroy-serving no server group is destroyed while any of its instances is in service;
 //   pipelines-finish   every execution has ended (SUCCEEDED, TERMINAL, CANCELED, ...) when the
 //                      scenario ends.

@@ -484,6 +484,7 @@ Status Execution::determine_status(const Stage& stage) const {
   std::vector<Status> all = stage.task_statuses;
   for (const auto& b : stage.before) all.push_back(b->status);
   for (const auto& a : stage.after) all.push_back(a->status);
+  if (stage.planning_failure != Status::kNotStarted) all.push_back(stage.planning_failure);
   const auto any = [&](Status s) { return std::find(all.begin(), all.end(), s) != all.end(); };
   if (any(Status::kTerminal)) return stage.failure_status();
   if (any(Status::kStopped)) return Status::kStopped;
@@ -545,7 +546,9 @@ void Execution::advance(Stage& stage) {
       const StageDefinition* definition = registry_.find(stage.type);
       if (definition != nullptr) {
         if (sim::Status planned = definition->plan_after(stage, *this); !planned.ok()) {
-          return complete_stage(stage, stage.failure_status(), planned.error().message);
+          // A failure like any other: the type's on-failure stages still run.
+          if (stage.message.empty()) stage.message = planned.error().message;
+          stage.planning_failure = stage.failure_status();
         }
       }
     }

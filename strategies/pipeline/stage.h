@@ -89,6 +89,7 @@ struct Stage {
   bool failing = false;        // the stage failed; its on-failure stages (in `after`) are running
   size_t failure_from = 0;     // where the on-failure stages start in `after`
   int after_added = 0;         // after-stages ever added (their ids count them)
+  Status planning_failure = Status::kNotStarted;  // set when plan_after failed: the stage failed so
   std::vector<std::unique_ptr<Task>> tasks;
   size_t next_task = 0;
   std::vector<Status> task_statuses;

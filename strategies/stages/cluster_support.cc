@@ -2,12 +2,25 @@
 #include "strategies/stages/cluster_support.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "strategies/expressions/expression.h"
 #include "strategies/stages/server_group_support.h"
 
 namespace deploysim::strategies {
 namespace {
+
+// The regions a stage names: every string of regions[], else the one region_of finds ("" for all).
+std::vector<std::string> regions_of(const Json& ctx) {
+  std::vector<std::string> out;
+  if (ctx.contains("regions") && ctx["regions"].is_array()) {
+    for (const Json& r : ctx["regions"]) {
+      if (r.is_string() && std::find(out.begin(), out.end(), r.get<std::string>()) == out.end()) out.push_back(r.get<std::string>());
+    }
+  }
+  if (out.empty()) out.push_back(region_of(ctx));
+  return out;
+}
 
 bool flag(const Json& ctx, const char* key) { return as_boolean(ctx.value(key, Json(false))).value_or(false); }
 
@@ -22,11 +35,34 @@ bool active(const providers::ServerGroupInfo& g) {
   return false;
 }
 
-// The groups an ancestor deploy of `stage` created (Orca's parentDeployedServerGroups): what a
-// createServerGroup or cloneServerGroup above it recorded in deploy.server.groups.
-std::vector<std::string> parent_deployed(const Stage& stage, const std::string& region) {
+// Orca's StageExecution.ancestors(): the stages upstream of `stage` (its requisites, and theirs)
+// and its parents with their own ancestors. After-stages run in order, so the earlier ones count
+// as upstream of the later.
+void collect_ancestors(const Execution& e, const Stage& stage, std::vector<const Stage*>& out) {
+  const auto add = [&](const Stage* s) {
+    if (std::find(out.begin(), out.end(), s) != out.end()) return;
+    out.push_back(s);
+    collect_ancestors(e, *s, out);
+  };
+  const auto& group = stage.parent == nullptr ? e.stages() : stage.runs_after() ? stage.parent->after : stage.parent->before;
+  for (const auto& sibling : group) {
+    if (sibling.get() == &stage) {
+      if (stage.runs_after()) break;  // everything before it in the list is upstream
+      continue;
+    }
+    const bool required = std::find(stage.requisites.begin(), stage.requisites.end(), sibling->ref_id) != stage.requisites.end();
+    if (required || stage.runs_after()) add(sibling.get());
+  }
+  if (stage.parent != nullptr) add(stage.parent);
+}
+
+// The groups an ancestor deploy of `stage` created in `region` (Orca's parentDeployedServerGroups):
+// what a createServerGroup or cloneServerGroup among its ancestors recorded in deploy.server.groups.
+std::vector<std::string> parent_deployed(const Execution& e, const Stage& stage, const std::string& region) {
   std::vector<std::string> names;
-  for (const Stage* s = stage.parent; s != nullptr; s = s->parent) {
+  std::vector<const Stage*> ancestors;
+  collect_ancestors(e, stage, ancestors);
+  for (const Stage* s : ancestors) {
     if (s->type != "createServerGroup" && s->type != "cloneServerGroup") continue;
     const Json groups = s->outputs.value("deploy.server.groups", Json::object());
     for (auto it = groups.begin(); it != groups.end(); ++it) {
@@ -43,9 +79,8 @@ std::vector<std::string> parent_deployed(const Stage& stage, const std::string& 
 // allowScaleDownActive / allowDeleteActive; order them by what to keep (active first when active
 // ones may go, then larger if preferred, then newer); and act on all but the first N, where N is
 // the number to remain less the groups already left out (so a new deploy counts as remaining).
-std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const providers::ClusterInfo& info,
-                                const std::vector<std::string>& deployed_by_parents) {
-  const std::string region = region_of(ctx);
+std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const std::string& region,
+                                const providers::ClusterInfo& info, const std::vector<std::string>& deployed_by_parents) {
   std::vector<const providers::ServerGroupInfo*> groups;
   for (const providers::ServerGroupInfo& g : info.server_groups) {
     if (region.empty() || g.region == region) groups.push_back(&g);
@@ -59,7 +94,10 @@ std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const prov
     if (deployed(g) && (!oldest_deployed || g->created_at < *oldest_deployed)) oldest_deployed = g->created_at;
   }
   if (oldest_deployed) std::erase_if(groups, [&](const auto* g) { return deployed(g) || g->created_at > *oldest_deployed; });
-  const auto remaining = [&](const char* key) { return std::max(0, ctx.value(key, 1)); };
+  const auto remaining = [&](const char* key) {
+    const std::optional<double> n = number_field(ctx, key);  // pipelines write numbers as strings too
+    return n ? std::max(0, static_cast<int>(std::lround(*n))) : 1;
+  };
   int drop = 0;
   bool prefer_larger = flag(ctx, "preferLargerOverNewer");
   bool active_first = false;
@@ -103,9 +141,14 @@ class ClusterOperationTask : public Task {
       const ClusterOperation op = op_;
       bool* chosen = &chosen_;
       std::vector<std::string>* targets = &targets_;
-      const std::vector<std::string> deployed = parent_deployed(c.stage, region_of(c.stage.context));
+      // Every region the stage names, each on its own (Orca's locations).
+      std::vector<std::pair<std::string, std::vector<std::string>>> regions;
+      for (const std::string& r : regions_of(c.stage.context)) regions.emplace_back(r, parent_deployed(c.execution, c.stage, r));
       return with_cluster(c, std::move(done), [=](const providers::ClusterInfo& info) {
-        *targets = choose(op, stage->context, info, deployed);
+        targets->clear();
+        for (const auto& [region, deployed] : regions) {
+          for (const std::string& t : choose(op, stage->context, region, info, deployed)) targets->push_back(t);
+        }
         *chosen = true;
         Json names = Json::array();
         for (const std::string& n : *targets) names.push_back(n);

@@ -55,7 +55,8 @@ void plan_red_black(Stage& create, Execution& e) {
   const Json& ctx = create.context;
   if (source_name(ctx).empty()) return;  // the first group of a cluster: nothing to replace
   const Json base = base_context(ctx);
-  const double max_remaining = number_field(ctx, "maxRemainingAsgs").value_or(2);
+  // RedBlackStrategy shrinks only when maxRemainingAsgs is set (Deck writes 2 into new stages).
+  const double max_remaining = number_field(ctx, "maxRemainingAsgs").value_or(0);
   if (max_remaining > 0) {
     e.add_after_stage(create, "shrinkCluster", "shrinkCluster",
                       with(base, {{"shrinkToSize", static_cast<int>(max_remaining)},
@@ -184,7 +185,7 @@ sim::Status plan_rolling(Stage& create, Execution& e, bool monitored) {
     e.add_after_stage(create, "pinServerGroup", "Unpin " + source, pin_context(base, source, false));
   }
   if (monitored) {
-    const double max_remaining = number_field(ctx, "maxRemainingAsgs").value_or(2);
+    const double max_remaining = number_field(ctx, "maxRemainingAsgs").value_or(0);
     if (max_remaining > 0) {
       e.add_after_stage(create, "shrinkCluster", "shrinkCluster",
                         with(base, {{"shrinkToSize", static_cast<int>(max_remaining)}, {"allowDeleteActive", false},
@@ -298,11 +299,9 @@ void plan_strategy_on_failure(Stage& create, Execution& e) {
                         with(base, {{"serverGroupName", created}, {"stageTimeoutMs", 5 * 60 * 1000}}));
     }
   }
-  // Rolling red/black leaves its source pinned at its full size until unpinned.
-  const bool pinned = std::any_of(create.after.begin(), create.after.end(), [](const auto& a) {
-    return a->type == "pinServerGroup" && a->status == Status::kSucceeded;
-  });
-  if ((strategy == "rollingredblack" || strategy == "monitored") && pinned) {
+  // Rolling red/black may have left its source pinned at its full size: unpin it (Orca adds this
+  // whenever there is a source; an unpin of a group never pinned changes nothing).
+  if ((strategy == "rollingredblack" || strategy == "monitored") && !source_name(ctx).empty()) {
     Json unpin = pin_context(base, source_name(ctx), false);
     unpin["stageTimeoutMs"] = 20 * 60 * 1000;
     e.add_after_stage(create, "pinServerGroup", "Unpin " + source_name(ctx), unpin);

@@ -2,7 +2,7 @@
 // Orca's strategy classes compose it (reference: spinnaker-semantics.md §4).
 //
 //   none ("")        nothing after: old and new groups both take traffic.
-//   redblack         shrinkCluster to maxRemainingAsgs (default 2), wait delayBeforeDisableSec,
+//   redblack         shrinkCluster to maxRemainingAsgs (when set), wait delayBeforeDisableSec,
 //                    disableCluster (every other enabled group), and with scaleDown, wait
 //                    delayBeforeScaleDownSec then scaleDownCluster. Nothing without a source group.
 //   highlander       shrinkCluster to 1 with allowDeleteActive: every other group is disabled,

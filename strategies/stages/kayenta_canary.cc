@@ -16,7 +16,8 @@
 // the provider's metrics. A score at or below marginal ends the canary at once: the Run Canary
 // stage fails TERMINAL (FAILED_CONTINUE with continuePipeline) and no later interval runs. The
 // stage's own task then decides on the last interval's score: at or below marginal, or below
-// pass, fails; otherwise it succeeds. Orca nests the intervals under a runCanaryIntervals stage;
+// pass, fails; otherwise it succeeds. Without scoreThresholds Orca's 75 / 50 apply; a threshold
+// missing from a given scoreThresholds is not checked. Orca nests the intervals under a runCanaryIntervals stage;
 // here they sit directly under the kayentaCanary stage, which changes no status.
 #include <cmath>
 #include <cstdio>
@@ -85,7 +86,10 @@ struct CanarySettings {
   sim::Duration step = sim::Duration::seconds(60);
   std::string control_scope;
   std::string experiment_scope;
-  canary::ScoreThresholds thresholds;
+  // KayentaCanaryContext: pass 75 and marginal 50 when scoreThresholds is absent; a field missing
+  // from a given scoreThresholds is no threshold at all.
+  std::optional<double> pass = 75;
+  std::optional<double> marginal = 50;
 };
 
 sim::Result<CanarySettings> settings_of(const Json& stage_context) {
@@ -124,10 +128,9 @@ sim::Result<CanarySettings> settings_of(const Json& stage_context) {
   if (const std::optional<double> step = optional_number(scopes[0], "step"); step && *step > 0) {
     s.step = sim::Duration::micros(static_cast<int64_t>(std::llround(*step * 1e6)));
   }
-  const Json thresholds = cc.value("scoreThresholds", Json::object());
-  if (thresholds.is_object()) {
-    if (const auto pass = optional_number(thresholds, "pass")) s.thresholds.pass = *pass;
-    if (const auto marginal = optional_number(thresholds, "marginal")) s.thresholds.marginal = *marginal;
+  if (cc.contains("scoreThresholds") && cc["scoreThresholds"].is_object()) {
+    s.pass = optional_number(cc["scoreThresholds"], "pass");
+    s.marginal = optional_number(cc["scoreThresholds"], "marginal");
   }
   return s;
 }
@@ -149,10 +152,21 @@ bool names_server_group(const std::string& scope) {
 }
 
 // "Run Canary #i": one judgment of one window.
+// A threshold the stage recorded in a context (null: none).
+std::optional<double> threshold(const Json& ctx, const char* key) {
+  if (!ctx.contains(key) || !ctx[key].is_number()) return std::nullopt;
+  return ctx[key].get<double>();
+}
+
+Json threshold_json(const std::optional<double>& t) { return t ? Json(*t) : Json(nullptr); }
+
 class RunCanaryTask : public Task {
  public:
   const char* name() const override { return "runCanary"; }
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+    if (c.stage.parent == nullptr || c.stage.parent->type != "kayentaCanary") {
+      return done(TaskOutcome::terminal("runCanary runs only inside a kayentaCanary stage"));
+    }
     auto state = std::make_shared<Judging>();
     state->stage = &c.stage;
     state->execution = &c.execution;
@@ -241,7 +255,9 @@ class RunCanaryTask : public Task {
   static void judge(const State& s) {
     Stage& stage = *s->stage;
     const Json& ctx = stage.context;
-    const canary::ScoreThresholds thresholds{ctx.value("pass", 75.0), ctx.value("marginal", 50.0)};
+    const std::optional<double> marginal = threshold(ctx, "marginal");
+    // The judge labels the score against thresholds; absent ones label as Orca's defaults would.
+    const canary::ScoreThresholds thresholds{threshold(ctx, "pass").value_or(75), marginal.value_or(50)};
     const sim::Rng noise = s->execution->hooks().random_stream(s->execution->id() + "/" + stage.id);
     const sim::Result<canary::JudgeResult> judged = canary::judge(s->stored->config, s->series, thresholds, noise);
     if (!judged.ok()) return s->done(TaskOutcome::terminal(judged.error().message));
@@ -259,9 +275,9 @@ class RunCanaryTask : public Task {
     outputs["metrics"] = metrics;
     // MonitorKayentaCanaryTask: a score at or below marginal stops the canary (note <=: the judge
     // itself calls a score equal to marginal "Marginal").
-    if (judged->score <= thresholds.marginal) {
+    if (marginal && judged->score <= *marginal) {
       TaskOutcome failed = TaskOutcome::terminal("canary score " + score_text(judged->score) + " is not above the marginal score threshold " +
-                                                 score_text(thresholds.marginal));
+                                                 score_text(*marginal));
       failed.outputs = outputs;
       return s->done(failed);
     }
@@ -311,12 +327,11 @@ class AggregateCanaryResultsTask : public Task {
       if (b->type == "runCanary" && b->outputs.contains("canaryScore")) scores.push_back(b->outputs["canaryScore"]);
     }
     const Json& ctx = c.stage.context;
-    const canary::ScoreThresholds t{ctx.value("pass", 75.0), ctx.value("marginal", 50.0)};
     if (scores.empty()) return done(TaskOutcome::terminal("no canary interval was judged"));
     const double last = scores.back().get<double>();
     Json outputs = {{"canaryScores", scores}};
     TaskOutcome outcome = TaskOutcome::succeeded();
-    if (const std::optional<std::string> failed = final_canary_failure(last, t.marginal, t.pass)) {
+    if (const std::optional<std::string> failed = final_canary_failure(last, threshold(ctx, "marginal"), threshold(ctx, "pass"))) {
       outcome = TaskOutcome::terminal(*failed);
     }
     outputs["canaryScoreMessage"] = outcome.status == Status::kSucceeded ? "final canary score " + score_text(last) + " passed" : outcome.message;
@@ -335,8 +350,8 @@ class KayentaCanaryStage : public StageDefinition {
     if (execution.hooks().canary_config(s.config_id) == nullptr) {
       return sim::invalid_argument("no canary config \"" + s.config_id + "\"");
     }
-    stage.context["pass"] = s.thresholds.pass;
-    stage.context["marginal"] = s.thresholds.marginal;
+    stage.context["pass"] = threshold_json(s.pass);
+    stage.context["marginal"] = threshold_json(s.marginal);
     const Json inherited = {{"continuePipeline", stage.context.value("continuePipeline", Json(false))},
                             {"failPipeline", stage.context.value("failPipeline", Json(true))}};
     std::string previous;
@@ -353,7 +368,8 @@ class KayentaCanaryStage : public StageDefinition {
       const std::string n = std::to_string(i);
       add("<wait" + n, "wait", "Interval Wait #" + n, {{"waitTime", s.interval.to_seconds()}});
       const sim::TimePoint end = start + s.interval * i;
-      const sim::TimePoint begin = s.lookback > sim::Duration::zero() && end - s.lookback > start ? end - s.lookback : start;
+      // A sliding window is the last lookbackMins, even reaching back before the warm-up ended.
+      const sim::TimePoint begin = s.lookback > sim::Duration::zero() ? end - s.lookback : start;
       add("<run" + n, "runCanary", "Run Canary #" + n,
           {{"interval", i},
            {"canaryConfigId", s.config_id},
@@ -364,8 +380,8 @@ class KayentaCanaryStage : public StageDefinition {
            {"controlStartMicros", (begin - s.baseline_offset).micros_since_start()},
            {"controlEndMicros", (end - s.baseline_offset).micros_since_start()},
            {"stepMicros", s.step.count_micros()},
-           {"pass", s.thresholds.pass},
-           {"marginal", s.thresholds.marginal}});
+           {"pass", threshold_json(s.pass)},
+           {"marginal", threshold_json(s.marginal)}});
     }
     stage.tasks.push_back(std::make_unique<AggregateCanaryResultsTask>());
     return sim::Status();

@@ -183,12 +183,18 @@ class CanaryStepStage : public StageDefinition {
  public:
   const char* type() const override { return "canaryStep"; }
   sim::Status plan(Stage& stage, Execution&) const override {
+    if (stage.parent == nullptr || (stage.parent->type != "stepCanary" && stage.parent->type != "blueGreen")) {
+      return sim::invalid_argument("canaryStep runs only inside stepCanary and blueGreen stages");
+    }
     stage.tasks.push_back(std::make_unique<PlanStepTask>());
     // A preview's weights go first, so its instances never serve active traffic.
     if (string_field(stage.context, "kind") == "preview") stage.tasks.push_back(set_weights_task());
     stage.tasks.push_back(resize_to("resizeCanary", "canaryGroup", "canaryReplicas"));
     stage.tasks.push_back(resize_to("resizeStable", "stableGroup", "stableReplicas"));
-    const bool waits = string_field(stage.context, "kind") != "abort" && string_field(stage.context, "kind") != "scaleDownStable";
+    // An abort with a router moves traffic at once; without one, stable must be back at full size
+    // (and healthy) before the canary goes.
+    const std::string kind = string_field(stage.context, "kind");
+    const bool waits = kind != "scaleDownStable" && !(kind == "abort" && flag(stage.parent->context, "trafficRouting", false));
     if (waits) {
       stage.tasks.push_back(std::make_unique<OnGroup>("canaryGroup", "canaryReplicas", wait_for_capacity_match_task()));
       stage.tasks.push_back(std::make_unique<OnGroup>("stableGroup", "stableReplicas", wait_for_capacity_match_task()));
@@ -272,15 +278,21 @@ class RolloutStage : public StageDefinition {
   void plan_on_failure(Stage& stage, Execution& execution) const override {
     // Only a rollout whose new group exists has anything to abort.
     if (stage.before.empty() || string_field(stage.before.front()->context, "serverGroupName").empty()) return;
-    Json abort = base(stage);
-    abort["kind"] = "abort";
-    execution.add_after_stage(stage, "canaryStep", "Abort: traffic to stable", abort);
-    const double delay = number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30);
-    if (delay <= 0) return;  // 0: the new group stays up
-    execution.add_after_stage(stage, "wait", "Wait before scaling down the canary", {{"waitTime", delay}});
-    Json down = base(stage);
-    down["kind"] = "scaleDownCanary";
-    execution.add_after_stage(stage, "canaryStep", "Scale down canary", down);
+    // Each with a timeout of its own: the rollout may have failed by running out of its own.
+    const auto step = [&](const char* type, const char* name, Json context) {
+      Json full = base(stage);
+      full.update(context);
+      full["stageTimeoutMs"] = 30 * 60 * 1000;
+      execution.add_after_stage(stage, type, name, full);
+    };
+    step("canaryStep", "Abort: traffic to stable", {{"kind", "abort"}});
+    // abortScaleDownDelaySeconds is for a router, where the canary can stay up without traffic;
+    // without one, requests follow instances, so the canary goes as soon as stable is back.
+    const bool router = flag(stage.context, "trafficRouting", false);
+    const double delay = router ? number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30) : 0;
+    if (router && delay <= 0) return;  // 0: the canary stays up, without traffic
+    if (delay > 0) step("wait", "Wait before scaling down the canary", {{"waitTime", delay}});
+    step("canaryStep", "Scale down canary", {{"kind", "scaleDownCanary"}});
   }
 
  protected:

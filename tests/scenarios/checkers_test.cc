@@ -87,23 +87,28 @@ TEST(Checkers, HealthyCapacityCountsTheStateAfterEachMoment) {
 }
 
 TEST(Checkers, RollbackRestoresWantsOnlyTheRestoredVersionServing) {
-  const std::vector<trace::Event> base = {group(0, "g0", "created", "v1"), group(0, "g1", "created", "v2"),
-                                          target(0, "a", "g0", "in_service"), target(0, "b", "g1", "in_service"),
-                                          rollback(100, "g1", "g0")};
+  const std::vector<trace::Event> base = {group(0, "shop-v000", "created", "v1"), group(0, "shop-v001", "created", "v2"),
+                                          target(0, "a", "shop-v000", "in_service"), target(0, "b", "shop-v001", "in_service"),
+                                          rollback(100, "shop-v001", "shop-v000")};
   std::vector<trace::Event> clean = base;
-  clean.push_back(target(110, "b", "g1", "draining"));
+  clean.push_back(target(110, "b", "shop-v001", "draining"));
   clean.push_back(stage(120, "r", "SUCCEEDED"));
   EXPECT_TRUE(run("rollback-restores", clean).empty());
   std::vector<trace::Event> still = base;
   still.push_back(stage(120, "r", "SUCCEEDED"));
   const std::vector<Violation> v = run("rollback-restores", still);
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0].what, "after rolling back to g0 (v1), b of g1 (v2) is still in service behind web");
-  std::vector<trace::Event> nothing = {group(0, "g0", "created", "v1"), group(0, "g1", "created", "v2"),
-                                       target(0, "b", "g1", "in_service"), rollback(100, "g1", "g0"),
-                                       target(110, "b", "g1", "draining"), stage(120, "r", "SUCCEEDED")};
+  EXPECT_EQ(v[0].what, "after rolling back to shop-v000 (v1), b of shop-v001 (v2) is still in service behind web");
+  std::vector<trace::Event> nothing = {group(0, "shop-v000", "created", "v1"), group(0, "shop-v001", "created", "v2"),
+                                       target(0, "b", "shop-v001", "in_service"), rollback(100, "shop-v001", "shop-v000"),
+                                       target(110, "b", "shop-v001", "draining"), stage(120, "r", "SUCCEEDED")};
+  // Another cluster behind the same load balancer (a canary's baseline) is not this rollback's.
+  std::vector<trace::Event> other = clean;
+  other.insert(other.begin(), group(0, "shop-baseline-v000", "created", "v9"));
+  other.insert(other.begin() + 1, target(0, "z", "shop-baseline-v000", "in_service"));
+  EXPECT_TRUE(run("rollback-restores", other).empty());
   ASSERT_EQ(run("rollback-restores", nothing).size(), 1u);
-  EXPECT_EQ(run("rollback-restores", nothing)[0].what, "after rolling back g1, the restored g0 has no instance in service");
+  EXPECT_EQ(run("rollback-restores", nothing)[0].what, "after rolling back shop-v001, the restored shop-v000 has no instance in service");
 }
 
 TEST(Checkers, NoDestroyWhileServing) {

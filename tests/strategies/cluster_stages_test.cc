@@ -61,6 +61,21 @@ TEST(ClusterStages, ScaleDownKeepsTheNewestInactiveGroupAtFullSize) {
   EXPECT_TRUE(t.group("shop-prod-v000").destroyed);
 }
 
+TEST(ClusterStages, AnUpstreamCreateServerGroupIsLeftAloneAndCounted) {
+  // A strategy pipeline's pattern: createServerGroup, then disableCluster. The new, smaller group
+  // would be disabled first with preferLargerOverNewer, but an upstream deploy's group is not a
+  // candidate (Orca's ancestors() include upstream stages) and counts as the one remaining.
+  ThreeGroups t;
+  const Status s = t.run(R"({"application": "shop", "name": "strategy", "stages": [
+    {"refId": "1", "type": "createServerGroup", "name": "Create New ASG", "application": "shop", "stack": "prod",
+     "region": "us-east-1", "capacity": {"min": 1, "desired": 1, "max": 1}, "loadBalancers": ["web"]},
+    {"refId": "2", "requisiteStageRefIds": ["1"], "type": "disableCluster", "name": "disable", "cluster": "shop-prod",
+     "regions": ["us-east-1"], "remainingEnabledServerGroups": "1", "preferLargerOverNewer": true}]})");
+  EXPECT_EQ(s, Status::kSucceeded);
+  EXPECT_TRUE(t.group("shop-prod-v003").enabled);
+  for (const char* old : {"shop-prod-v000", "shop-prod-v001", "shop-prod-v002"}) EXPECT_FALSE(t.group(old).enabled) << old;
+}
+
 TEST(ClusterStages, DisableClusterWaitsForDraining) {
   ThreeGroups t;
   const PipelineConfig p = t.stack.load(R"({"application": "shop", "name": "d", "stages": [

@@ -144,14 +144,23 @@ TEST(DeployStrategies, NoneLeavesTheOldGroupServing) {
 
 TEST(DeployStrategies, RedBlackDisablesEveryOtherGroupOnceTheNewOneIsUp) {
   Deploy d({4, 4, 4});
-  EXPECT_EQ(d.run(R"("strategy": "redblack", "capacity": {"min": 4, "desired": 4, "max": 4})"), Status::kSucceeded);
-  // maxRemainingAsgs 2 (Deck's default) with two groups destroys nothing; the disable keeps one
+  EXPECT_EQ(d.run(R"("strategy": "redblack", "maxRemainingAsgs": 2, "capacity": {"min": 4, "desired": 4, "max": 4})"),
+            Status::kSucceeded);
+  // maxRemainingAsgs 2 (what Deck writes) with two groups destroys nothing; the disable keeps one
   // enabled group, and the new one counts as it.
   EXPECT_EQ(d.recorder.steps, (Steps{
                                   "shrinkCluster SUCCEEDED: v000 4/4/4 on lb=4, v001 4/4/4 on lb=4",
                                   "disableCluster SUCCEEDED: v000 4/4/4 off lb=0, v001 4/4/4 on lb=4",
                                   "Deploy in us-east-1 SUCCEEDED: v000 4/4/4 off lb=0, v001 4/4/4 on lb=4",
                               }));
+}
+
+TEST(DeployStrategies, RedBlackWithoutMaxRemainingAsgsShrinksNothing) {
+  Deploy d({2, 2, 2});
+  d.add_group({2, 2, 2}, /*disable_older=*/true);
+  EXPECT_EQ(d.run(R"("strategy": "redblack", "capacity": {"min": 2, "desired": 2, "max": 2})"), Status::kSucceeded);
+  EXPECT_EQ(d.after_types(), (Steps{"disableCluster (disableCluster)"}));
+  EXPECT_EQ(d.recorder.cluster(), "v000 2/2/2 off lb=0, v001 2/2/2 off lb=0, v002 2/2/2 on lb=2") << "every group kept";
 }
 
 TEST(DeployStrategies, RedBlackShrinksThenScalesDownOlderGroups) {
@@ -242,7 +251,7 @@ TEST(DeployStrategies, CustomRunsTheStrategyPipelineOnThisCluster) {
 
 TEST(DeployStrategies, MonitoredChecksEachStepAndRollsBackAutomatically) {
   Deploy good({2, 2, 2});
-  EXPECT_EQ(good.run(R"("strategy": "monitored", "deploySteps": [50], "deploymentMonitor": {"id": "health"},
+  EXPECT_EQ(good.run(R"("strategy": "monitored", "deploySteps": [50], "deploymentMonitor": {"id": "health"}, "maxRemainingAsgs": 2,
                         "failureActions": {"rollback": "Automatic"}, "capacity": {"min": 2, "desired": 2, "max": 2})"),
             Status::kSucceeded);
   EXPECT_EQ(good.after_types(), (Steps{
@@ -329,7 +338,7 @@ TEST(AutomaticRollback, RedBlackDoesNotRollBackAFailureAfterTheGroupCameUp) {
   const Stage& create = *e.find_stage("deploy")->before.front();
   std::vector<std::string> types;
   for (const auto& a : create.after) types.push_back(a->type + " " + status_name(a->status));
-  EXPECT_EQ(types, (Steps{"shrinkCluster SUCCEEDED", "disableCluster TERMINAL"})) << "no rollback stage";
+  EXPECT_EQ(types, (Steps{"disableCluster TERMINAL"})) << "no rollback stage";
 }
 
 TEST(AutomaticRollback, RollingRedBlackReenablesTheSourceAndUnpinsIt) {

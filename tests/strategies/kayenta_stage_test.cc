@@ -76,6 +76,26 @@ TEST(KayentaStage, TheLastIntervalDecides) {
   EXPECT_FALSE(final_canary_failure(75, 50, 75).has_value());
 }
 
+TEST(KayentaStage, ThresholdsDefaultOnlyWhenAbsent) {
+  testing::EngineStack stack(world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin), 1);
+  ConfigHooks hooks;
+  const auto thresholds = [&](const std::string& extra) {
+    const PipelineConfig p = stack.load(R"({"name": "p", "stages": [{"refId": "1", "type": "kayentaCanary", "name": "k",
+        "canaryConfig": {"canaryConfigId": "c", "lifetimeDuration": "PT5M", "scopes": [{"controlScope": "a-v000", "experimentScope": "a-v000"}])" +
+                                        extra + "}}]}");
+    Execution e("e", p, Json::object(), stack.registry, stack.world->loop, stack.provider(), hooks, nullptr);
+    e.start();
+    const Json& ctx = e.find_stage("k")->context;
+    const std::string out = ctx["pass"].dump() + "/" + ctx["marginal"].dump();
+    e.cancel("done");
+    return out;
+  };
+  EXPECT_EQ(thresholds(""), "75.0/50.0") << "KayentaCanaryContext's defaults";
+  EXPECT_EQ(thresholds(R"(, "scoreThresholds": {"marginal": 5})"), "null/5.0") << "a threshold left out is none";
+  EXPECT_EQ(thresholds(R"(, "scoreThresholds": {})"), "null/null");
+  EXPECT_EQ(thresholds(R"(, "scoreThresholds": {"pass": "95", "marginal": "75"})"), "95.0/75.0");
+}
+
 TEST(KayentaStage, SettingsMistakesAreNamed) {
   testing::EngineStack stack(world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin), 1);
   ConfigHooks hooks;

@@ -262,3 +262,43 @@ TEST(BlueGreen, AutoPromotionSecondsPromotesAfterAWait) {
 
 }  // namespace
 }  // namespace deploysim::strategies
+
+namespace deploysim::strategies {
+namespace {
+
+TEST(StepCanary, TheAbortHasTimeOfItsOwnAfterTheRolloutTimesOut) {
+  Rollout r;
+  EXPECT_EQ(r.run(R"({"refId": "1", "type": "stepCanary", "name": "canary", "application": "shop", "stack": "prod",
+    "region": "us-east-1", "loadBalancer": "web", "stageTimeoutMs": 600000, "steps": [{"setWeight": 30}, {"pause": {}}]})", "v3"),
+            Status::kTerminal);
+  const Stage& rollout = *r.execution->find_stage("canary");
+  ASSERT_EQ(rollout.after.size(), 3u);
+  for (const auto& a : rollout.after) EXPECT_EQ(a->status, Status::kSucceeded) << a->name << ": " << a->message;
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=70 v001=30", "v000=100 v001=0"}));
+  EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 0);
+}
+
+TEST(StepCanary, WithoutARouterTheAbortBringsStableBackBeforeTheCanaryGoes) {
+  Rollout r;
+  EXPECT_EQ(r.run(R"({"refId": "1", "type": "stepCanary", "name": "canary", "application": "shop", "stack": "prod",
+    "region": "us-east-1", "replicas": 10, "maxSurge": 0, "abortScaleDownDelaySeconds": 0, "steps": [{"setWeight": 40},
+    {"analysis": {"canaryConfig": {"canaryConfigId": "errors", "lifetimeDuration": "PT3M"}}}]})", "v3"),
+            Status::kTerminal);
+  const Stage& rollout = *r.execution->find_stage("canary");
+  std::vector<std::string> after;
+  for (const auto& a : rollout.after) after.push_back(a->name + " " + status_name(a->status));
+  // No delay without a router: requests follow instances, so the canary goes once stable is back.
+  EXPECT_EQ(after, (std::vector<std::string>{"Abort: traffic to stable SUCCEEDED", "Scale down canary SUCCEEDED"}));
+  EXPECT_EQ(r.group("shop-prod-v000").capacity.desired, 10);
+  EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 0);
+}
+
+TEST(StepCanary, CanaryStepsRunOnlyInsideARollout) {
+  Rollout r;
+  EXPECT_EQ(r.run(R"({"refId": "1", "type": "canaryStep", "name": "alone", "kind": "setWeight", "weight": 10})", "v2"),
+            Status::kTerminal);
+  EXPECT_NE(r.execution->find_stage("alone")->message.find("only inside stepCanary and blueGreen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deploysim::strategies
