@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand(
-      "run", "Run a scenario file: the simulated world (and, as they arrive, its pipeline).");
+      "run", "Run a scenario file: the simulated world, its pipeline and canary analyses, and the invariant checks.");
   run->add_option("SCENARIO", run_args.scenario, "Scenario file (JSON, docs/scenario-format.md)")
       ->required();
   run->add_option("--seed", run_args.seed, "Root seed (default: the scenario's seed)");
