@@ -6,6 +6,17 @@
 
 namespace deploysim::providers {
 
+std::optional<std::string> cluster_of_server_group(std::string_view name) {
+  const size_t v = name.rfind("-v");
+  if (v == std::string_view::npos || v == 0) return std::nullopt;
+  const std::string_view digits = name.substr(v + 2);
+  if (digits.size() < 3 || digits.size() > 6) return std::nullopt;
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+  }
+  return std::string(name.substr(0, v));
+}
+
 sim::Result<Target> parse_target(std::string_view name) {
   if (name == "current_asg_dynamic" || name == "current_asg" || name == "newest") return Target::kCurrent;
   if (name == "ancestor_asg_dynamic" || name == "ancestor_asg" || name == "previous") return Target::kPrevious;

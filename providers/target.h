@@ -4,6 +4,7 @@
 // created by an earlier stage is "current" for every later one.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ enum class Target {
   kLargest,   // largest_asg_dynamic, largest: the most instances, ties to the newest
   kFail,      // fail: an error if the cluster has more than one group
 };
+
+// The cluster of a server group name (Frigga: a trailing -vNNN of 3 to 6 digits), or nullopt when
+// the name has no sequence (it names a cluster, or nothing Spinnaker would create).
+std::optional<std::string> cluster_of_server_group(std::string_view name);
 
 // Reads a target name as pipelines write it. Errors name the unknown value.
 sim::Result<Target> parse_target(std::string_view name);

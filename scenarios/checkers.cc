@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "providers/target.h"
+
 namespace deploysim::scenarios {
 
 void Checker::violated(sim::TimePoint at, std::string what) {
@@ -18,14 +20,7 @@ namespace {
 sim::TimePoint at_of(const trace::Event& e) { return sim::TimePoint::from_micros(e.time_us()); }
 
 // A server group's cluster: its name without the -vNNN sequence.
-std::string cluster_of(const std::string& group) {
-  const size_t v = group.rfind("-v");
-  if (v == std::string::npos || v + 2 >= group.size()) return group;
-  for (size_t i = v + 2; i < group.size(); ++i) {
-    if (group[i] < '0' || group[i] > '9') return group;
-  }
-  return group.substr(0, v);
-}
+std::string cluster_of(const std::string& group) { return providers::cluster_of_server_group(group).value_or(group); }
 
 // Which instances are in service behind each load balancer, from the target changes.
 class ServingState {

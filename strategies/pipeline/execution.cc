@@ -39,6 +39,20 @@ const Stage* Stage::parent_with_timeout() const {
   return nullptr;
 }
 
+std::vector<std::pair<std::string, std::string>> Stage::deployed_server_groups() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (type != "createServerGroup" && type != "cloneServerGroup") return out;
+  const Json groups = outputs.value("deploy.server.groups", Json::object());
+  if (!groups.is_object()) return out;
+  for (auto it = groups.begin(); it != groups.end(); ++it) {
+    if (!it.value().is_array()) continue;
+    for (const Json& g : it.value()) {
+      if (g.is_string()) out.emplace_back(it.key(), g.get<std::string>());
+    }
+  }
+  return out;
+}
+
 Json Stage::describe() const {
   Json j = Json::object();
   j["id"] = id;
@@ -103,13 +117,10 @@ class StageExpressionContext : public ExpressionContext {
   Json deployed_server_groups() const {
     Json out = Json::array();
     for (const Stage* s : execution_.all_stages()) {
-      if (s->type != "createServerGroup" && s->type != "cloneServerGroup") continue;
-      const Json groups = s->outputs.value("deploy.server.groups", Json::object());
-      for (auto it = groups.begin(); it != groups.end(); ++it) {
-        for (const Json& g : it.value()) {
-          out.push_back({{"serverGroup", g}, {"region", it.key()}, {"account", s->context.value("account", s->context.value("credentials", Json("")))},
-                         {"parentStage", s->parent != nullptr ? s->parent->id : s->id}});
-        }
+      for (const auto& [region, group] : s->deployed_server_groups()) {
+        out.push_back({{"serverGroup", group}, {"region", region},
+                       {"account", s->context.value("account", s->context.value("credentials", Json("")))},
+                       {"parentStage", s->parent != nullptr ? s->parent->id : s->id}});
       }
     }
     return out;

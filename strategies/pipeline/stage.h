@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/kernel/event_loop.h"
@@ -108,6 +109,9 @@ struct Stage {
   // Orca's getParentWithTimeout: this stage if it has a stageTimeoutMs, else its nearest ancestor
   // that has one, else nullptr.
   const Stage* parent_with_timeout() const;
+  // The server groups this stage created, as (region, name): what a createServerGroup or
+  // cloneServerGroup stage recorded in its deploy.server.groups output; empty for other types.
+  std::vector<std::pair<std::string, std::string>> deployed_server_groups() const;
   // A JSON view of the stage for #stage(...) and reports.
   Json describe() const;
 };

@@ -3,6 +3,7 @@
 #include "strategies/expressions/expression.h"
 #include "strategies/pipeline/execution.h"
 #include "strategies/stages/cluster_support.h"
+#include "strategies/stages/server_group_support.h"
 #include "strategies/stages/stages.h"
 
 namespace deploysim::strategies {
@@ -16,8 +17,7 @@ class ClusterStage : public StageDefinition {
     // ShrinkClusterStage: a shrink that may delete active groups first disables all but
     // shrinkToSize of them (unless runDisableClusterStep is false).
     const Json& ctx = stage.context;
-    const auto flag = [&](const char* key, bool fallback) { return as_boolean(ctx.value(key, Json(fallback))).value_or(fallback); };
-    if (op_ == ClusterOperation::kShrink && flag("allowDeleteActive", false) && flag("runDisableClusterStep", true)) {
+    if (op_ == ClusterOperation::kShrink && flag_field(ctx, "allowDeleteActive") && flag_field(ctx, "runDisableClusterStep", true)) {
       Json disable = ctx;
       disable["remainingEnabledServerGroups"] = ctx.value("shrinkToSize", Json(1));
       disable["preferLargerOverNewer"] = ctx.value("retainLargerOverNewer", Json(false));

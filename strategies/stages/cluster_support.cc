@@ -22,7 +22,6 @@ std::vector<std::string> regions_of(const Json& ctx) {
   return out;
 }
 
-bool flag(const Json& ctx, const char* key) { return as_boolean(ctx.value(key, Json(false))).value_or(false); }
 
 // "Active" as Orca's cluster tasks define it: enabled, or with an instance Up.
 bool active(const providers::ServerGroupInfo& g) {
@@ -63,11 +62,8 @@ std::vector<std::string> parent_deployed(const Execution& e, const Stage& stage,
   std::vector<const Stage*> ancestors;
   collect_ancestors(e, stage, ancestors);
   for (const Stage* s : ancestors) {
-    if (s->type != "createServerGroup" && s->type != "cloneServerGroup") continue;
-    const Json groups = s->outputs.value("deploy.server.groups", Json::object());
-    for (auto it = groups.begin(); it != groups.end(); ++it) {
-      if (!region.empty() && it.key() != region) continue;
-      for (const Json& n : it.value()) if (n.is_string()) names.push_back(n.get<std::string>());
+    for (const auto& [where, group] : s->deployed_server_groups()) {
+      if (region.empty() || where == region) names.push_back(group);
     }
   }
   return names;
@@ -94,12 +90,9 @@ std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const std:
     if (deployed(g) && (!oldest_deployed || g->created_at < *oldest_deployed)) oldest_deployed = g->created_at;
   }
   if (oldest_deployed) std::erase_if(groups, [&](const auto* g) { return deployed(g) || g->created_at > *oldest_deployed; });
-  const auto remaining = [&](const char* key) {
-    const std::optional<double> n = number_field(ctx, key);  // pipelines write numbers as strings too
-    return n ? std::max(0, static_cast<int>(std::lround(*n))) : 1;
-  };
+  const auto remaining = [&](const char* key) { return std::max(0, int_field(ctx, key).value_or(1)); };
   int drop = 0;
-  bool prefer_larger = flag(ctx, "preferLargerOverNewer");
+  bool prefer_larger = flag_field(ctx, "preferLargerOverNewer");
   bool active_first = false;
   switch (op) {
     case ClusterOperation::kDisable:
@@ -108,13 +101,13 @@ std::vector<std::string> choose(ClusterOperation op, const Json& ctx, const std:
       std::erase_if(groups, [](const auto* g) { return !active(*g); });
       break;
     case ClusterOperation::kScaleDown:
-      active_first = flag(ctx, "allowScaleDownActive");
+      active_first = flag_field(ctx, "allowScaleDownActive");
       if (!active_first) std::erase_if(groups, [](const auto* g) { return active(*g); });
       drop = std::max(0, remaining("remainingFullSizeServerGroups") - static_cast<int>(all - groups.size()));
       break;
     case ClusterOperation::kShrink:
-      prefer_larger = flag(ctx, "retainLargerOverNewer");
-      active_first = flag(ctx, "allowDeleteActive");
+      prefer_larger = flag_field(ctx, "retainLargerOverNewer");
+      active_first = flag_field(ctx, "allowDeleteActive");
       if (!active_first) std::erase_if(groups, [](const auto* g) { return active(*g); });
       drop = std::max(0, remaining("shrinkToSize") - static_cast<int>(all - groups.size()));
       break;

@@ -12,7 +12,6 @@
 namespace deploysim::strategies {
 namespace {
 
-bool flag(const Json& ctx, const char* key) { return as_boolean(ctx.value(key, Json(false))).value_or(false); }
 
 double seconds_field(const Json& ctx, const char* key) { return std::max(0.0, number_field(ctx, key).value_or(0)); }
 
@@ -60,16 +59,16 @@ void plan_red_black(Stage& create, Execution& e) {
   if (max_remaining > 0) {
     e.add_after_stage(create, "shrinkCluster", "shrinkCluster",
                       with(base, {{"shrinkToSize", static_cast<int>(max_remaining)},
-                                  {"allowDeleteActive", flag(ctx, "allowDeleteActive")},
+                                  {"allowDeleteActive", flag_field(ctx, "allowDeleteActive")},
                                   {"retainLargerOverNewer", false}}));
   }
   add_wait(create, e, "Wait Before Disable", delay_before_cleanup(ctx));
   e.add_after_stage(create, "disableCluster", "disableCluster",
                     with(base, {{"remainingEnabledServerGroups", 1}, {"preferLargerOverNewer", false}}));
-  if (flag(ctx, "scaleDown")) {
+  if (flag_field(ctx, "scaleDown")) {
     add_wait(create, e, "Wait Before Scale Down", seconds_field(ctx, "delayBeforeScaleDownSec"));
     e.add_after_stage(create, "scaleDownCluster", "scaleDown",
-                      with(base, {{"allowScaleDownActive", flag(ctx, "allowScaleDownActive")},
+                      with(base, {{"allowScaleDownActive", flag_field(ctx, "allowScaleDownActive")},
                                   {"remainingFullSizeServerGroups", 1},
                                   {"preferLargerOverNewer", false}}));
   }
@@ -176,7 +175,7 @@ sim::Status plan_rolling(Stage& create, Execution& e, bool monitored) {
     }
   }
   if (source.empty()) return sim::Status();
-  if (flag(ctx, "scaleDown")) {
+  if (flag_field(ctx, "scaleDown")) {
     add_wait(create, e, "Wait Before Scale Down", seconds_field(ctx, "delayBeforeScaleDownSec"));
     e.add_after_stage(create, "scaleDownCluster", "scaleDown",
                       with(base, {{"allowScaleDownActive", false}, {"remainingFullSizeServerGroups", 1},
@@ -275,7 +274,7 @@ void plan_strategy_on_failure(Stage& create, Execution& e) {
     if (!restore.empty()) rc["originalServerGroup"] = restore;
     e.add_after_stage(create, "rollbackCluster", "Rollback " + cluster_of(ctx), rc);
   };
-  if (deployed && rollback.is_object() && flag(rollback, "onFailure")) {
+  if (deployed && rollback.is_object() && flag_field(rollback, "onFailure")) {
     if (strategy == "rollingredblack") {
       rollback_stage({{"enableAndDisableOnly", true}, {"onlyEnabledServerGroups", true}}, "");
     } else if (strategy == "redblack") {
@@ -284,7 +283,7 @@ void plan_strategy_on_failure(Stage& create, Execution& e) {
                                                [](Status s) { return is_halt(s); });
       if (own_task_failed) rollback_stage({{"disableOnly", true}, {"onlyEnabledServerGroups", true}}, "");
     }
-    if (flag(rollback, "destroyLatest")) {
+    if (flag_field(rollback, "destroyLatest")) {
       e.add_after_stage(create, "destroyServerGroup", "destroyServerGroup",
                         with(base, {{"serverGroupName", created}, {"stageTimeoutMs", 5 * 60 * 1000}}));
     }
@@ -294,7 +293,7 @@ void plan_strategy_on_failure(Stage& create, Execution& e) {
     if (actions.is_object() && string_field(actions, "rollback") == "Automatic") {
       rollback_stage({{"enableAndDisableOnly", true}, {"onlyEnabledServerGroups", true}}, source_name(ctx));
     }
-    if (actions.is_object() && flag(actions, "destroyInstances")) {
+    if (actions.is_object() && flag_field(actions, "destroyInstances")) {
       e.add_after_stage(create, "destroyServerGroup", "destroyServerGroup",
                         with(base, {{"serverGroupName", created}, {"stageTimeoutMs", 5 * 60 * 1000}}));
     }

@@ -68,10 +68,6 @@ std::optional<sim::Duration> iso_duration(const std::string& text) {
   return sim::Duration::seconds(seconds);
 }
 
-std::optional<double> optional_number(const Json& j, const char* key) {
-  if (j.contains(key) && j[key].is_string() && j[key].get<std::string>().empty()) return std::nullopt;  // Deck writes ""
-  return number_field(j, key);
-}
 
 sim::Duration minutes(double m) { return sim::Duration::micros(static_cast<int64_t>(std::llround(m * 60e6))); }
 
@@ -104,18 +100,18 @@ sim::Result<CanarySettings> settings_of(const Json& stage_context) {
     if (!d) return sim::invalid_argument("canaryConfig.lifetimeDuration: expected an ISO-8601 duration such as \"PT1H30M\", got \"" +
                                          string_field(cc, "lifetimeDuration") + "\"");
     s.lifetime = *d;
-  } else if (const std::optional<double> hours = optional_number(cc, "lifetimeHours")) {
+  } else if (const std::optional<double> hours = number_field(cc, "lifetimeHours")) {
     s.lifetime = minutes(*hours * 60);
   } else {
     return sim::invalid_argument("canaryConfig.lifetimeDuration (or lifetimeHours) is required");
   }
   if (s.lifetime <= sim::Duration::zero()) return sim::invalid_argument("canaryConfig.lifetimeDuration must be positive");
-  const std::optional<double> interval = optional_number(cc, "canaryAnalysisIntervalMins");
+  const std::optional<double> interval = number_field(cc, "canaryAnalysisIntervalMins");
   s.interval = interval && *interval > 0 ? minutes(*interval) : s.lifetime;
   if (s.interval > s.lifetime) s.interval = s.lifetime;
-  s.warmup = minutes(std::max(0.0, optional_number(cc, "beginCanaryAnalysisAfterMins").value_or(0)));
-  s.lookback = minutes(std::max(0.0, optional_number(cc, "lookbackMins").value_or(0)));
-  s.baseline_offset = minutes(std::max(0.0, optional_number(cc, "baselineAnalysisOffsetInMins").value_or(0)));
+  s.warmup = minutes(std::max(0.0, number_field(cc, "beginCanaryAnalysisAfterMins").value_or(0)));
+  s.lookback = minutes(std::max(0.0, number_field(cc, "lookbackMins").value_or(0)));
+  s.baseline_offset = minutes(std::max(0.0, number_field(cc, "baselineAnalysisOffsetInMins").value_or(0)));
   const Json scopes = cc.value("scopes", Json::array());
   if (!scopes.is_array() || scopes.empty() || !scopes[0].is_object()) {
     return sim::invalid_argument("canaryConfig.scopes needs one scope with controlScope and experimentScope");
@@ -125,12 +121,12 @@ sim::Result<CanarySettings> settings_of(const Json& stage_context) {
   if (s.control_scope.empty() || s.experiment_scope.empty()) {
     return sim::invalid_argument("canaryConfig.scopes[0] needs controlScope and experimentScope (server groups or clusters)");
   }
-  if (const std::optional<double> step = optional_number(scopes[0], "step"); step && *step > 0) {
+  if (const std::optional<double> step = number_field(scopes[0], "step"); step && *step > 0) {
     s.step = sim::Duration::micros(static_cast<int64_t>(std::llround(*step * 1e6)));
   }
   if (cc.contains("scoreThresholds") && cc["scoreThresholds"].is_object()) {
-    s.pass = optional_number(cc["scoreThresholds"], "pass");
-    s.marginal = optional_number(cc["scoreThresholds"], "marginal");
+    s.pass = number_field(cc["scoreThresholds"], "pass");
+    s.marginal = number_field(cc["scoreThresholds"], "marginal");
   }
   return s;
 }
@@ -139,16 +135,6 @@ std::string score_text(double score) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f", score);
   return buffer;
-}
-
-// A scope's server group: itself when it is one, else the newest group of the cluster it names.
-bool names_server_group(const std::string& scope) {
-  const size_t v = scope.rfind("-v");
-  if (v == std::string::npos || v + 5 > scope.size()) return false;
-  for (size_t i = v + 2; i < scope.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(scope[i]))) return false;
-  }
-  return true;
 }
 
 // "Run Canary #i": one judgment of one window.
@@ -209,7 +195,8 @@ class RunCanaryTask : public Task {
   }
 
   static void resolve(const State& s, const std::string& scope, std::function<void(const std::string&)> then) {
-    if (names_server_group(scope)) return then(scope);
+    // A server group is itself; a cluster means its newest group.
+    if (providers::cluster_of_server_group(scope)) return then(scope);
     s->provider->describe_cluster(scope, [s, scope, then](const providers::OpResult& r, const providers::ClusterInfo& info) {
       if (!r.ok()) return fail(s, r, "canary scope " + scope);
       const providers::TargetResult t = providers::resolve_target(info, "", providers::Target::kCurrent);
@@ -401,7 +388,7 @@ std::optional<std::string> final_canary_failure(double last, std::optional<doubl
 std::optional<sim::Duration> canary_lifetime(const Json& cc) {
   if (!cc.is_object()) return std::nullopt;
   if (!string_field(cc, "lifetimeDuration").empty()) return iso_duration(string_field(cc, "lifetimeDuration"));
-  if (const std::optional<double> hours = optional_number(cc, "lifetimeHours")) return minutes(*hours * 60);
+  if (const std::optional<double> hours = number_field(cc, "lifetimeHours")) return minutes(*hours * 60);
   return std::nullopt;
 }
 

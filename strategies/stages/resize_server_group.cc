@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "providers/target.h"
 #include "strategies/expressions/expression.h"
 #include "strategies/stages/server_group_support.h"
 #include "strategies/stages/stages.h"
@@ -26,13 +27,6 @@
 namespace deploysim::strategies {
 namespace {
 
-std::optional<int> int_field(const Json& j, const char* key) {
-  const std::optional<double> d = number_field(j, key);
-  if (!d || std::abs(*d) > 1e9) return std::nullopt;
-  return static_cast<int>(*d);
-}
-
-bool flag(const Json& ctx, const char* key) { return as_boolean(ctx.value(key, Json(false))).value_or(false); }
 
 // What a resize needs to know besides the stage's context.
 struct ResizeInputs {
@@ -47,7 +41,7 @@ providers::Capacity pinned(const Json& ctx, const std::string& name, providers::
     const int desired = static_cast<int>(std::ceil(c.desired * (*pct) / 100.0));
     c = {std::min(c.min, desired), desired, std::max(c.max, desired)};
   }
-  if (flag(ctx, "unpinMinimumCapacity")) {
+  if (flag_field(ctx, "unpinMinimumCapacity")) {
     std::optional<int> saved;
     if (ctx.contains("originalCapacity") && ctx["originalCapacity"].is_object() && ctx["originalCapacity"].contains(name)) {
       saved = int_field(ctx["originalCapacity"][name], "min");
@@ -55,8 +49,8 @@ providers::Capacity pinned(const Json& ctx, const std::string& name, providers::
     if (!saved && ctx.contains("savedCapacity")) saved = int_field(ctx["savedCapacity"], "min");
     if (saved) c.min = *saved;
   }
-  if (flag(ctx, "pinCapacity")) return providers::Capacity{c.desired, c.desired, c.desired};
-  if (flag(ctx, "pinMinimumCapacity")) c.min = c.desired;
+  if (flag_field(ctx, "pinCapacity")) return providers::Capacity{c.desired, c.desired, c.desired};
+  if (flag_field(ctx, "pinMinimumCapacity")) c.min = c.desired;
   return c;
 }
 
@@ -111,12 +105,7 @@ std::string source_of(const Json& ctx) {
 }
 
 // The cluster a server group belongs to: its name without the -vNNN sequence.
-std::string cluster_of_group(const std::string& name) {
-  const size_t v = name.rfind("-v");
-  if (v == std::string::npos || v + 2 == name.size()) return name;
-  const bool digits = std::all_of(name.begin() + static_cast<long>(v) + 2, name.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-  return digits ? name.substr(0, v) : name;
-}
+std::string cluster_of_group(const std::string& name) { return providers::cluster_of_server_group(name).value_or(name); }
 
 void fill_from(const providers::ClusterInfo& info, const std::string& region, const std::string& source, ResizeInputs& in) {
   for (const providers::ServerGroupInfo& g : info.server_groups) {

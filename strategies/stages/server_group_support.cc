@@ -164,6 +164,17 @@ std::optional<double> number_field(const Json& j, const char* key) {
   return d;
 }
 
+std::optional<int> int_field(const Json& j, const char* key) {
+  const std::optional<double> d = number_field(j, key);
+  if (!d || std::abs(*d) > 1e9) return std::nullopt;
+  return static_cast<int>(*d);
+}
+
+bool flag_field(const Json& j, const char* key, bool fallback) {
+  if (!j.is_object()) return fallback;
+  return as_boolean(j.value(key, Json(fallback))).value_or(fallback);
+}
+
 std::string artifact_of(const Json& context, const Json& trigger) {
   for (const char* key : {"artifact", "amiName", "imageId", "image"}) {
     if (!string_field(context, key).empty()) return string_field(context, key);

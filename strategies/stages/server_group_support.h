@@ -24,8 +24,15 @@ std::string region_of(const Json& context);
 std::string string_field(const Json& j, const char* key);
 
 // A numeric member of a JSON object (a number, or a string holding one, as pipelines written by
-// hand and by expressions have both), or nullopt.
+// hand and by expressions have both), or nullopt; "" (Deck's unset field) is nullopt too.
 std::optional<double> number_field(const Json& j, const char* key);
+
+// A whole-number member, read as number_field reads it and truncated (as Orca's Jackson mapping
+// coerces), or nullopt when missing, not a number, or beyond a billion.
+std::optional<int> int_field(const Json& j, const char* key);
+
+// A boolean member as Orca reads one (true/false, "true"/"false"), or `fallback` when missing.
+bool flag_field(const Json& j, const char* key, bool fallback = false);
 
 // The artifact a stage deploys: its own artifact / amiName / imageId / image, else the trigger's.
 std::string artifact_of(const Json& context, const Json& trigger);

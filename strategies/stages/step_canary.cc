@@ -29,6 +29,7 @@
 // postPromotionAnalysis; after scaleDownDelaySeconds the old group is disabled and scaled to 0. A
 // failure before promotion never switches; one after switches back, as a step canary aborts.
 #include <cmath>
+#include <map>
 
 #include "strategies/expressions/expression.h"
 #include "strategies/pipeline/execution.h"
@@ -40,7 +41,6 @@
 namespace deploysim::strategies {
 namespace {
 
-bool flag(const Json& ctx, const char* key, bool fallback) { return as_boolean(ctx.value(key, Json(fallback))).value_or(fallback); }
 
 // Argo's pause durations: seconds as a number, or "<n>s", "<n>m", "<n>h".
 std::optional<double> pause_seconds(const Json& d) {
@@ -59,10 +59,6 @@ std::optional<double> pause_seconds(const Json& d) {
 const Stage& rollout_of(const Stage& s) { return *s.parent; }
 const Stage& create_stage(const Stage& s) { return *rollout_of(s).before.front(); }
 
-int int_of(const Json& j, const char* key, int fallback) {
-  const std::optional<double> d = number_field(j, key);
-  return d ? static_cast<int>(std::lround(*d)) : fallback;
-}
 
 // Finds the canary and stable groups and the rollout's replica count R (the stage's `replicas`,
 // else the stable group's desired size when first asked), and decides this step's sizes and
@@ -81,7 +77,7 @@ class PlanStepTask : public Task {
       if (stable.empty()) return TaskOutcome::terminal("no stable group: cluster " + cluster_of(ctx) + " has no enabled group to canary against");
       const providers::ServerGroupInfo* s = find_group(info, stable);
       if (!rollout.context.contains("replicasResolved")) {
-        rollout.context["replicasResolved"] = int_of(rollout.context, "replicas", s != nullptr ? s->capacity.desired : 1);
+        rollout.context["replicasResolved"] = int_field(rollout.context, "replicas").value_or(s != nullptr ? s->capacity.desired : 1);
       }
       const int replicas = rollout.context["replicasResolved"].get<int>();
       const bool router = rollout.context.value("trafficRouting", false);
@@ -96,16 +92,16 @@ class PlanStepTask : public Task {
       // The canary's size as setCanaryScale has it, else from the weight (Argo: traffic routing only).
       const auto routed_canary = [&](int weight) {
         const Json scale = rollout.context.value("canaryScale", Json::object());
-        if (scale.contains("replicas")) return int_of(scale, "replicas", 0);
-        if (scale.contains("weight")) return traffic_routed_canary_replicas(replicas, int_of(scale, "weight", 0));
+        if (scale.contains("replicas")) return int_field(scale, "replicas").value_or(0);
+        if (scale.contains("weight")) return traffic_routed_canary_replicas(replicas, int_field(scale, "weight").value_or(0));
         return traffic_routed_canary_replicas(replicas, weight);
       };
       if (kind == "preview") {
         // Blue-green: the new group joins with no active traffic, at its preview size.
-        ctx["canaryReplicas"] = int_of(rollout.context, "previewReplicaCount", replicas);
+        ctx["canaryReplicas"] = int_field(rollout.context, "previewReplicaCount").value_or(replicas);
         weights(0);
       } else if (kind == "setWeight" || kind == "promote") {
-        const int weight = kind == "promote" ? 100 : int_of(ctx, "weight", 0);
+        const int weight = kind == "promote" ? 100 : int_field(ctx, "weight").value_or(0);
         rollout.context["currentWeight"] = weight;
         if (router) {
           ctx["canaryReplicas"] = kind == "promote" ? replicas : routed_canary(weight);
@@ -194,7 +190,7 @@ class CanaryStepStage : public StageDefinition {
     // An abort with a router moves traffic at once; without one, stable must be back at full size
     // (and healthy) before the canary goes.
     const std::string kind = string_field(stage.context, "kind");
-    const bool waits = kind != "scaleDownStable" && !(kind == "abort" && flag(stage.parent->context, "trafficRouting", false));
+    const bool waits = kind != "scaleDownStable" && !(kind == "abort" && flag_field(stage.parent->context, "trafficRouting", false));
     if (waits) {
       stage.tasks.push_back(std::make_unique<OnGroup>("canaryGroup", "canaryReplicas", wait_for_capacity_match_task()));
       stage.tasks.push_back(std::make_unique<OnGroup>("stableGroup", "stableReplicas", wait_for_capacity_match_task()));
@@ -204,7 +200,7 @@ class CanaryStepStage : public StageDefinition {
       stage.tasks.push_back(provider_task("disableServerGroup", [](TaskContext& c, auto done) {
         c.provider.disable_server_group(string_field(c.stage.context, "stableGroup"), done);
       }));
-      if (flag(stage.parent->context, "trafficRouting", false)) {
+      if (flag_field(stage.parent->context, "trafficRouting", false)) {
         // Stable is out: the load balancer spreads requests over its targets again.
         stage.tasks.push_back(provider_task("clearTrafficWeights", [](TaskContext& c, auto done) {
           c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), {}, done);
@@ -288,7 +284,7 @@ class RolloutStage : public StageDefinition {
     step("canaryStep", "Abort: traffic to stable", {{"kind", "abort"}});
     // abortScaleDownDelaySeconds is for a router, where the canary can stay up without traffic;
     // without one, requests follow instances, so the canary goes as soon as stable is back.
-    const bool router = flag(stage.context, "trafficRouting", false);
+    const bool router = flag_field(stage.context, "trafficRouting", false);
     const double delay = router ? number_field(stage.context, "abortScaleDownDelaySeconds").value_or(30) : 0;
     if (router && delay <= 0) return;  // 0: the canary stays up, without traffic
     if (delay > 0) step("wait", "Wait before scaling down the canary", {{"waitTime", delay}});
@@ -340,7 +336,7 @@ class StepCanaryStage : public RolloutStage {
     Json& ctx = stage.context;
     const Json steps = ctx.value("steps", Json::array());
     if (!steps.is_array()) return sim::invalid_argument("steps must be a list");
-    const bool router = !string_field(ctx, "loadBalancer").empty() && flag(ctx, "trafficRouting", true);
+    const bool router = !string_field(ctx, "loadBalancer").empty() && flag_field(ctx, "trafficRouting", true);
     ctx["trafficRouting"] = router;
     if (ctx.contains("maxSurge")) ctx["surge"] = ctx["maxSurge"] != Json(0) && ctx["maxSurge"] != Json("0") && ctx["maxSurge"] != Json("0%");
     const sim::Result<Stage*> made = create(stage, execution, "Create canary",
@@ -365,7 +361,7 @@ class StepCanaryStage : public RolloutStage {
       const Json& bg = ctx["analysis"];
       sim::Result<StepPlan> p = plan_step(Json{{"analysis", bg}}, steps.size(), router, create.ref_id);
       if (!p.ok()) return sim::invalid_argument("analysis: " + p.error().message.substr(p.error().message.find(':') + 2));
-      const int starting = int_of(bg, "startingStep", 0);
+      const int starting = int_field(bg, "startingStep").value_or(0);
       if (starting < 0 || starting > static_cast<int>(steps.size())) return sim::invalid_argument("analysis.startingStep is past the last step");
       Json context = base();
       context.update(p->context);
@@ -396,16 +392,12 @@ class BlueGreenStage : public RolloutStage {
     const auto next = [&](const std::string& suffix, const std::string& type, const std::string& name, Json context) {
       previous = add(stage, execution, suffix, type, name, std::move(context), {previous}).ref_id;
     };
-    next("<preview", "canaryStep", "Preview", {{"kind", "preview"}});
+    // The analyses are planned (and their mistakes reported) before any stage is added.
+    std::map<std::string, Json> analyses;
     for (const char* key : {"prePromotionAnalysis", "postPromotionAnalysis"}) {
       if (!ctx.contains(key)) continue;
-      if (!ctx[key].is_object() || !ctx[key].contains("canaryConfig")) {
-        return sim::invalid_argument(std::string(key) + ": expected {\"canaryConfig\": {...}} as a kayentaCanary stage has it");
-      }
-    }
-    const auto analysis = [&](const char* key, const char* name) {
-      if (!ctx.contains(key)) return;
       sim::Result<StepPlan> p = plan_step(Json{{"analysis", ctx[key]}}, 0, true, (*made)->ref_id);
+      if (!p.ok()) return sim::invalid_argument(std::string(key) + p.error().message.substr(p.error().message.find(':')));
       Json& cc = p->context["canaryConfig"];
       // After the switch the old group serves nobody: by default the new version now is judged
       // against the old one over the same length of time just before the switch.
@@ -414,10 +406,14 @@ class BlueGreenStage : public RolloutStage {
           cc["baselineAnalysisOffsetInMins"] = lifetime->to_seconds() / 60;
         }
       }
-      next(std::string("<") + key, "kayentaCanary", name, p->context);
+      analyses[key] = p->context;
+    }
+    const auto analysis = [&](const char* key, const char* name) {
+      if (analyses.count(key) > 0) next(std::string("<") + key, "kayentaCanary", name, analyses[key]);
     };
+    next("<preview", "canaryStep", "Preview", {{"kind", "preview"}});
     analysis("prePromotionAnalysis", "Pre-promotion analysis");
-    if (!flag(ctx, "autoPromotionEnabled", true)) {
+    if (!flag_field(ctx, "autoPromotionEnabled", true)) {
       next("<pause", "manualJudgment", "Promote", {{"judgmentInputs", Json::array()}});
     } else if (const std::optional<double> seconds = number_field(ctx, "autoPromotionSeconds")) {
       next("<pause", "wait", "Auto-promotion wait", {{"waitTime", std::max(0.0, *seconds)}});

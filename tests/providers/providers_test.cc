@@ -47,6 +47,18 @@ TEST(Target, LargestTiesGoToTheNewest) {
   EXPECT_EQ(resolve_target(c, "", Target::kLargest).server_group->name, "a-v001");
 }
 
+TEST(Target, ServerGroupNamesGiveTheirCluster) {
+  // Frigga: a trailing -v and 3 to 6 digits is the sequence; a detail may hold hyphens.
+  EXPECT_EQ(cluster_of_server_group("shop-prod-v003"), "shop-prod");
+  EXPECT_EQ(cluster_of_server_group("shop--canary-v012345"), "shop--canary");
+  EXPECT_EQ(cluster_of_server_group("shop-v000"), "shop");
+  EXPECT_EQ(cluster_of_server_group("shop-prod"), std::nullopt) << "a cluster";
+  EXPECT_EQ(cluster_of_server_group("shop-v12"), std::nullopt) << "two digits are no sequence";
+  EXPECT_EQ(cluster_of_server_group("shop-v1234567"), std::nullopt);
+  EXPECT_EQ(cluster_of_server_group("shop-v00a"), std::nullopt);
+  EXPECT_EQ(cluster_of_server_group("-v001"), std::nullopt);
+}
+
 TEST(Target, ParsesPipelineNames) {
   EXPECT_EQ(*parse_target("current_asg_dynamic"), Target::kCurrent);
   EXPECT_EQ(*parse_target("ancestor_asg_dynamic"), Target::kPrevious);
