@@ -19,16 +19,11 @@ world::WorldConfig cluster_world(world::Capacity first) {
   world::WorldConfig c = world::testing::queueing_world(first.desired, 4, 20, sim::Duration::millis(20),
                                                         world::Algorithm::kRoundRobin);
   c.server_groups[0].capacity = first;
-  c.load_balancers[0].health_check.healthy_threshold = 3;
-  c.load_balancers[0].deregistration_delay = sim::Duration::seconds(30);
-  world::VersionProfile v2 = c.versions[0];
-  v2.name = "v2";
-  world::VersionProfile v3 = v2;
-  v3.name = "v3";
+  testing::quick_health_checks(c, sim::Duration::seconds(30));
+  testing::add_version(c, "v2");
+  world::VersionProfile& v3 = testing::add_version(c, "v3");
   v3.bad = true;
   v3.health.kind = world::HealthBehaviour::Kind::kFailing;
-  c.versions.push_back(v2);
-  c.versions.push_back(v3);
   return c;
 }
 

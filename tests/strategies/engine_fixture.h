@@ -14,6 +14,21 @@
 
 namespace deploysim::strategies::testing {
 
+// Adds a version like the world's first (same service), named `name`, and returns it to adjust.
+inline world::VersionProfile& add_version(world::WorldConfig& c, const std::string& name) {
+  world::VersionProfile v = c.versions.front();
+  v.name = name;
+  c.versions.push_back(v);
+  return c.versions.back();
+}
+
+// Faster load balancer health checks than the defaults (3 passes to go in service), so deploys
+// in tests take a minute or two, and the given deregistration delay.
+inline void quick_health_checks(world::WorldConfig& c, sim::Duration deregistration) {
+  c.load_balancers[0].health_check.healthy_threshold = 3;
+  c.load_balancers[0].deregistration_delay = deregistration;
+}
+
 struct EngineStack {
   std::unique_ptr<world::testing::WorldRun> world;
   std::unique_ptr<world::CloudApi> api;

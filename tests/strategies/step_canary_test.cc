@@ -43,15 +43,9 @@ TEST(ReplicaMath, ArgoSplitsWithoutATrafficRouter) {
 // shop-prod-v000 with 10 instances behind "web"; v2 good, v3 fails 30% of requests.
 world::WorldConfig rollout_world() {
   world::WorldConfig c = world::testing::queueing_world(10, 4, 100, sim::Duration::millis(20), world::Algorithm::kRoundRobin);
-  c.load_balancers[0].health_check.healthy_threshold = 3;
-  c.load_balancers[0].deregistration_delay = sim::Duration::seconds(20);
-  world::VersionProfile v2 = c.versions[0];
-  v2.name = "v2";
-  world::VersionProfile v3 = v2;
-  v3.name = "v3";
-  v3.errors.probability = 0.3;
-  c.versions.push_back(v2);
-  c.versions.push_back(v3);
+  testing::quick_health_checks(c, sim::Duration::seconds(20));
+  testing::add_version(c, "v2");
+  testing::add_version(c, "v3").errors.probability = 0.3;
   return c;
 }
 
