@@ -1,8 +1,11 @@
 // The deploysim subcommands: turn parsed arguments into calls on the scenarios and kernel layers,
 // and print what they return.
 #include "cli/commands.h"
+#include "cli/format.h"
 
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +18,7 @@
 
 #include "scenarios/kernel_demo.h"
 #include "scenarios/loader.h"
+#include "scenarios/reports.h"
 #include "scenarios/world_run.h"
 #include "strategies/pipeline/pipeline.h"
 #include "strategies/stages/stages.h"
@@ -23,20 +27,6 @@
 
 namespace deploysim::cli {
 namespace {
-
-std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016" PRIx64, value);
-  return buffer;
-}
-
-std::string with_commas(uint64_t value) {
-  std::string digits = std::to_string(value);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
-  }
-  return digits;
-}
 
 // Parses a duration option; on error prints it, naming the option, and returns nullopt.
 std::optional<sim::Duration> duration_option(const char* option, const std::string& text) {
@@ -50,12 +40,6 @@ std::optional<sim::Duration> duration_option(const char* option, const std::stri
 
 void print_row(const char* name, const std::string& simulated, const std::string& theory) {
   std::printf("  %-16s %14s %14s\n", name, simulated.c_str(), theory.c_str());
-}
-
-std::string fixed(double value, int decimals, const char* unit = "") {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.*f%s", decimals, value, unit);
-  return buffer;
 }
 
 }  // namespace
@@ -143,10 +127,50 @@ std::string error_breakdown(const world::IntervalStats& s) {
   return out;
 }
 
+void print_scorecard(const scenarios::Scorecard& c) {
+  if (c.candidate.empty()) return;
+  std::printf("\n  scorecard: candidate %s (%s)\n", c.candidate.c_str(), c.candidate_bad ? "bad" : "good");
+  // To the millisecond: enough to read, and what the figures are compared at.
+  const auto ms = [](sim::Duration d) { return sim::Duration::millis(d.count_micros() / 1000); };
+  const auto at = [&](const std::optional<sim::TimePoint>& t) {
+    return t ? sim::to_string(sim::TimePoint::start() + ms(t->since_start())) : std::string("-");
+  };
+  const auto span = [&](const std::optional<sim::Duration>& d) { return d ? sim::to_string(ms(*d)) : std::string("-"); };
+  std::printf("    %-18s %s (execution %s); verdict %s, %s\n", "outcome", c.outcome.c_str(),
+              c.execution_status.empty() ? "not started" : c.execution_status.c_str(), c.verdict.c_str(),
+              c.verdict_correct ? "right" : "wrong");
+  std::printf("    %-18s %s requests, %s failed (%s), %s on the candidate; %s of the error budget (SLO %s)\n", "users",
+              with_commas(c.user_requests).c_str(), with_commas(c.failed_requests).c_str(),
+              percent(c.failed_requests, c.user_requests).c_str(), with_commas(c.failed_by_candidate).c_str(),
+              fixed(c.error_budget_burned * 100, 1, "%").c_str(), fixed(c.availability_objective * 100, 2, "%").c_str());
+  if (c.candidate_bad) {
+    std::printf("    %-18s %s (first bad request %s, decision %s)\n", "time to detect",
+                span(c.time_to_detect).c_str(), at(c.first_bad).c_str(), at(c.decided).c_str());
+    std::printf("    %-18s %s (no traffic to the candidate from %s)\n", "time to mitigate",
+                span(c.time_to_mitigate).c_str(), at(c.mitigated).c_str());
+  }
+  if (!c.execution_status.empty()) {
+    std::printf("    %-18s %s\n", "deploy duration", sim::to_string(ms(c.deploy_duration)).c_str());
+    std::printf("    %-18s %d instances before; %s instance-seconds above that; %d to %d in service\n", "capacity",
+                c.steady_instances, with_commas(static_cast<uint64_t>(std::llround(c.capacity_overhead_instance_s))).c_str(),
+                c.min_healthy, c.peak_healthy);
+  }
+}
+
 }  // namespace
 
+// Writes the reports a command was asked for; prints any error, naming the file.
+bool write_output(const std::string& path, const std::string& text, const char* command) {
+  if (path.empty()) return true;
+  if (sim::Status written = scenarios::write_file_atomically(path, text); !written.ok()) {
+    std::cerr << "deploysim " << command << ": " << written.error().message << "\n";
+    return false;
+  }
+  return true;
+}
+
 int run_scenario(const RunArgs& args) {
-  sim::Result<scenarios::LoadedScenario> loaded = scenarios::load_scenario(args.scenario);
+  sim::Result<scenarios::LoadedScenario> loaded = scenarios::load_scenario(args.scenario, args.variant);
   if (!loaded.ok()) {
     std::cerr << loaded.error().message << "\n";
     return kExitUsage;
@@ -162,6 +186,12 @@ int run_scenario(const RunArgs& args) {
   scenarios::WorldRunOptions options;
   options.seed = seed;
   options.trace_path = args.trace;
+  // A Chrome trace is made from the run's trace; without --trace, from a temporary one.
+  std::string temporary_trace;
+  if (!args.chrome_trace.empty() && args.trace.empty()) {
+    temporary_trace = args.chrome_trace + ".trace.partial";
+    options.trace_path = temporary_trace;
+  }
   options.metrics_path = args.metrics;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   if (tty) {
@@ -245,10 +275,35 @@ int run_scenario(const RunArgs& args) {
               with_commas(r.trace_events).c_str(), args.trace.empty() ? "" : ", written to ",
               args.trace.c_str());
   if (!args.metrics.empty()) std::printf("  metrics written to %s\n", args.metrics.c_str());
+  print_scorecard(r.scorecard);
+  const std::vector<scenarios::Unmet> unmet = scenarios::check_run(scenario, r);
+  if (scenario.has_expectations) {
+    std::printf("\n  expectations: %s\n", unmet.empty() ? "all met" : "NOT MET");
+    for (const scenarios::Unmet& u : unmet) std::printf("    %s\n", u.what.c_str());
+  }
+  bool outputs_ok = write_output(args.report, scenarios::run_report_json(scenario, r, unmet).dump(2) + "\n", "run") &&
+                    write_output(args.markdown, scenarios::run_markdown(scenario, r, unmet), "run");
+  if (outputs_ok && !args.chrome_trace.empty()) {
+    sim::Result<std::string> chrome = scenarios::chrome_trace_json(options.trace_path);
+    if (!chrome.ok()) {
+      std::cerr << "deploysim run: " << chrome.error().message << "\n";
+      outputs_ok = false;
+    } else {
+      outputs_ok = write_output(args.chrome_trace, *chrome, "run");
+    }
+  }
+  if (!temporary_trace.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(temporary_trace, ec);
+  }
+  for (const std::string* path : {&args.report, &args.markdown, &args.chrome_trace}) {
+    if (outputs_ok && !path->empty()) std::printf("  wrote %s\n", path->c_str());
+  }
   std::printf("simulated %s in %.2f s (%s\u00d7 real time, %s events)\n",
               sim::to_string(r.simulated).c_str(), wall_s,
               with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
               with_commas(r.events_run).c_str());
+  if (!outputs_ok) return kExitFailed;
   if (!r.checks_passed()) {
     std::printf("invariant checks failed; repeat with: deploysim run %s --seed %" PRIu64 "\n", args.scenario.c_str(), seed);
     return kExitFailed;

@@ -30,8 +30,46 @@ struct RunArgs {
   std::optional<uint64_t> seed;
   std::string trace;
   std::string metrics;
+  std::string report;        // JSON
+  std::string markdown;      // Markdown summary
+  std::string chrome_trace;  // Chrome trace-event JSON
+  std::string variant;
 };
 int run_scenario(const RunArgs& args);
+
+// Writes `text` to `path` through "<path>.partial" (nothing when `path` is empty); on an error
+// prints it, naming the command and the file, and returns false.
+bool write_output(const std::string& path, const std::string& text, const char* command);
+
+struct TestArgs {
+  std::vector<std::string> paths;  // scenario files or directories of them
+  std::string junit;
+  int jobs = 0;                    // sweep threads; 0: one per core
+  bool sweeps = true;              // also check sweep expectations
+};
+// 0 when every expectation holds, 1 when one does not, 2 when a scenario cannot be loaded.
+int run_test(const TestArgs& args);
+
+struct SweepArgs {
+  std::string scenario;
+  uint64_t seeds = 100;
+  int jobs = 0;
+  std::string shard;     // "I/N"; default from SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX
+  std::string out;       // the JSON report
+  std::string markdown;
+  std::vector<std::string> variants;  // which to run; "base" is the scenario itself
+  bool all_variants = false;
+};
+int run_sweep_command(const SweepArgs& args);
+int run_compare(const SweepArgs& args);
+int run_merge(const std::vector<std::string>& parts, const std::string& out, const std::string& markdown);
+
+struct ReplayArgs {
+  std::string trace;
+  bool keep = false;  // keep the re-run's trace
+};
+// 0 when the re-run gives the same hash, 1 when it diverges (printing the first difference).
+int run_replay(const ReplayArgs& args);
 
 // Loads pipeline and scenario files and reports every problem; 0 when all are valid, 2 otherwise.
 int run_validate(const std::vector<std::string>& files);

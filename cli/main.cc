@@ -43,6 +43,57 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace, "Write the run's trace to this file");
   run->add_option("--metrics", run_args.metrics,
                   "Write per-interval metrics (server groups and clients) to this CSV file");
+  run->add_option("--report", run_args.report, "Write the scorecard, checks and expectations as JSON (docs/scorecard.md)");
+  run->add_option("--markdown", run_args.markdown, "Write a Markdown summary of the scorecard");
+  run->add_option("--chrome-trace", run_args.chrome_trace,
+                  "Write Chrome trace-event JSON (stages as spans, server groups and instances as tracks) for Perfetto");
+  run->add_option("--variant", run_args.variant, "Run one of the scenario's variants instead of the scenario itself");
+
+  TestArgs test_args;
+  CLI::App* test = app.add_subcommand(
+      "test", "Run scenarios and check their expectations: one PASS/FAIL line each, with the command that reproduces a failure. "
+              "Exit 1 when an expectation fails, 2 when a scenario cannot be loaded.");
+  test->add_option("PATH", test_args.paths, "Scenario files or directories of them (default: scenarios/library)");
+  test->add_option("--junit", test_args.junit, "Also write the results as JUnit XML");
+  test->add_option("--jobs,-j", test_args.jobs, "Threads for sweep expectations (default: one per core)");
+  test->add_flag("!--no-sweeps", test_args.sweeps, "Skip sweep expectations (expect.sweep)");
+
+  SweepArgs sweep_args;
+  const auto sweep_options = [](CLI::App* command, SweepArgs& a) {
+    command->add_option("SCENARIO", a.scenario, "Scenario file")->required();
+    command->add_option("--seeds,-n", a.seeds, "Replications (each variant runs on the same seeds)")->capture_default_str();
+    command->add_option("--jobs,-j", a.jobs, "Threads (default: one per core); results do not depend on it");
+    command->add_option("--shard", a.shard,
+                        "Run only shard I of N (\"I/N\"); \"/N\" reads I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX "
+                        "(docs/distributed.md)");
+    command->add_option("--out,-o", a.out, "Write the report (every replication and the statistics) as JSON");
+    command->add_option("--markdown", a.markdown, "Write a Markdown summary table");
+    command->add_option("--variant", a.variants, "Run this variant (repeatable; \"base\" is the scenario itself)");
+  };
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "Run a scenario over many seeds: outcome rates, the verdict confusion matrix, and p50/p90/p99/max of every "
+               "scorecard figure.");
+  sweep_options(sweep, sweep_args);
+  sweep->add_flag("--all-variants", sweep_args.all_variants, "Run every variant of the scenario");
+  SweepArgs compare_args;
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Run the scenario and its variants on the same seeds and report paired differences with 95% confidence "
+                 "intervals.");
+  sweep_options(compare, compare_args);
+
+  std::vector<std::string> merge_parts;
+  std::string merge_out, merge_markdown;
+  CLI::App* merge = app.add_subcommand("merge", "Merge the shards of a sweep into the report one unsharded run gives, byte for byte.");
+  merge->add_option("PARTS", merge_parts, "Shard reports (deploysim sweep --shard ... --out)")->required();
+  merge->add_option("--out,-o", merge_out, "The merged report")->required();
+  merge->add_option("--markdown", merge_markdown, "Also write a Markdown summary table");
+
+  ReplayArgs replay_args;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Run a trace's scenario again with its seed and check that the run is the same; on a difference, print the "
+                "first diverging event of both.");
+  replay->add_option("TRACE", replay_args.trace, "Trace file (deploysim run --trace)")->required();
+  replay->add_flag("--keep", replay_args.keep, "Keep the replay's own trace (TRACE.replay)");
 
   std::vector<std::string> validate_files;
   CLI::App* validate = app.add_subcommand(
@@ -87,6 +138,11 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return run_demo(demo_args);
   if (run->parsed()) return run_scenario(run_args);
   if (validate->parsed()) return run_validate(validate_files);
+  if (test->parsed()) return run_test(test_args);
+  if (sweep->parsed()) return run_sweep_command(sweep_args);
+  if (compare->parsed()) return run_compare(compare_args);
+  if (merge->parsed()) return run_merge(merge_parts, merge_out, merge_markdown);
+  if (replay->parsed()) return run_replay(replay_args);
   if (judge->parsed()) return run_judge(judge_args);
   if (info->parsed()) return run_trace_info(info_path);
   if (dump->parsed()) return run_trace_dump(dump_path, dump_limit, dump_incomplete);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "providers/target.h"
+#include "scenarios/serving_state.h"
 
 namespace deploysim::scenarios {
 
@@ -21,42 +22,6 @@ sim::TimePoint at_of(const trace::Event& e) { return sim::TimePoint::from_micros
 
 // A server group's cluster: its name without the -vNNN sequence.
 std::string cluster_of(const std::string& group) { return providers::cluster_of_server_group(group).value_or(group); }
-
-// Which instances are in service behind each load balancer, from the target changes.
-class ServingState {
- public:
-  void observe(const trace::Event& e) {
-    if (e.has_target()) {
-      const trace::TargetChange& t = e.target();
-      auto& serving = in_service_[t.load_balancer()];
-      if (t.health() == "in_service") {
-        serving[t.instance()] = t.server_group();
-      } else {
-        serving.erase(t.instance());
-      }
-    }
-    if (e.has_server_group() && !e.server_group().version().empty()) {
-      version_[e.server_group().server_group()] = e.server_group().version();
-    }
-  }
-  // instance -> server group, per load balancer.
-  const std::map<std::string, std::map<std::string, std::string>>& in_service() const { return in_service_; }
-  std::string version_of(const std::string& group) const {
-    const auto it = version_.find(group);
-    return it == version_.end() ? "" : it->second;
-  }
-  int serving(const std::string& group) const {
-    int n = 0;
-    for (const auto& [lb, instances] : in_service_) {
-      for (const auto& [instance, g] : instances) n += g == group ? 1 : 0;
-    }
-    return n;
-  }
-
- private:
-  std::map<std::string, std::map<std::string, std::string>> in_service_;
-  std::map<std::string, std::string> version_;
-};
 
 class HealthyCapacity : public Checker {
  public:

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "scenarios/checkers.h"
+#include "scenarios/scorecard.h"
 #include "scenarios/json_syntax.h"
 #include "providers/cloud_provider.h"
 #include "strategies/expressions/expression.h"
@@ -81,6 +82,18 @@ class Converter {
     }
     convert_pipeline(out);
     convert_checks(out);
+    convert_scorecard(out);
+    convert_expectations(out);
+    for (int i = 0; i < s_.variants_size(); ++i) {
+      const std::string& name = s_.variants(i).name();
+      const std::string path = item("", "variants", size_t(i));
+      if (name.empty()) problem(field(path, "name"), "required: the name `deploysim compare` reports it under");
+      if (name == "base") problem(field(path, "name"), "\"base\" names the scenario itself in comparisons; choose another name");
+      if (std::find(out.variants.begin(), out.variants.end(), name) != out.variants.end()) {
+        problem(field(path, "name"), "another variant is already named " + in_quotes(name));
+      }
+      out.variants.push_back(name);
+    }
     return out;
   }
 
@@ -862,6 +875,101 @@ class Converter {
     }
   }
 
+  void convert_scorecard(LoadedScenario& out) {
+    const auto known_version = [&](const std::string& v) {
+      return std::any_of(out.world.versions.begin(), out.world.versions.end(), [&](const auto& p) { return p.name == v; });
+    };
+    if (!s_.candidate().empty()) {
+      out.candidate = s_.candidate();
+      if (!known_version(out.candidate)) problem("candidate", "unknown version " + in_quotes(out.candidate) + "; it must be one of versions[].name");
+    } else if (out.pipeline) {
+      for (const PipelinePlan::Trigger& t : out.pipeline->triggers) {
+        if (!t.artifact.empty()) {
+          out.candidate = t.artifact;
+          break;
+        }
+      }
+      if (out.candidate.empty()) {
+        for (auto v = out.world.versions.rbegin(); v != out.world.versions.rend(); ++v) {
+          const bool initial = std::any_of(out.world.server_groups.begin(), out.world.server_groups.end(),
+                                           [&](const auto& g) { return g.version == v->name; });
+          if (!initial) {
+            out.candidate = v->name;
+            break;
+          }
+        }
+      }
+    }
+    if (s_.slo().has_availability()) {
+      const double a = s_.slo().availability();
+      if (!std::isfinite(a) || a <= 0 || a >= 1) problem("slo.availability", "expected a share above 0 and below 1, such as 0.999");
+      out.availability = a;
+    }
+    if (const auto d = duration(s_.slo().latency(), "slo.latency", Duration::zero(), Bound::kNonNegative)) out.world.bad_latency = *d;
+  }
+
+  // Bounds on named figures; `known` lists the names allowed.
+  void convert_bounds(const google::protobuf::Map<std::string, pb::Bound>& bounds, const std::string& path,
+                      const std::vector<std::string>& known, std::vector<LoadedScenario::Bound>& into) {
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    std::vector<std::string> keys;
+    for (const auto& [key, bound] : bounds) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());  // protobuf's maps have no order; messages and runs need one
+    for (const std::string& key : keys) {
+      const pb::Bound& b = bounds.at(key);
+      const std::string where = path + "." + key;
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        problem(where, "unknown figure " + in_quotes(key) + " (expected one of " + list + ")");
+        continue;
+      }
+      if (!b.has_min() && !b.has_max()) problem(where, "give min, max or both");
+      if ((b.has_min() && !std::isfinite(b.min())) || (b.has_max() && !std::isfinite(b.max()))) problem(where, "bounds must be finite numbers");
+      if (b.has_min() && b.has_max() && b.min() > b.max()) problem(where, "min is above max");
+      LoadedScenario::Bound out{key, std::nullopt, std::nullopt};
+      if (b.has_min()) out.min = b.min();
+      if (b.has_max()) out.max = b.max();
+      into.push_back(out);
+    }
+  }
+
+  void convert_expectations(LoadedScenario& out) {
+    if (!s_.has_expect()) return;
+    out.has_expectations = true;
+    const pb::Expect& e = s_.expect();
+    LoadedScenario::Expectations& x = out.expect;
+    x.outcome = e.outcome();
+    const std::vector<std::string>& outcomes = scorecard_outcomes();
+    if (!x.outcome.empty() && std::find(outcomes.begin(), outcomes.end(), x.outcome) == outcomes.end()) {
+      std::string list;
+      for (const std::string& o : outcomes) list += (list.empty() ? "" : ", ") + o;
+      problem("expect.outcome", "unknown outcome " + in_quotes(x.outcome) + " (expected one of " + list + ")");
+    }
+    x.execution_status = e.execution_status();
+    static const std::vector<std::string> statuses = {"SUCCEEDED", "TERMINAL", "CANCELED", "STOPPED", "FAILED_CONTINUE", "RUNNING", "PAUSED", "NOT_STARTED"};
+    if (!x.execution_status.empty() && std::find(statuses.begin(), statuses.end(), x.execution_status) == statuses.end()) {
+      problem("expect.execution_status", "unknown status " + in_quotes(x.execution_status) + " (expected SUCCEEDED, TERMINAL, CANCELED, STOPPED, ...)");
+    }
+    if (e.has_verdict_correct()) x.verdict_correct = e.verdict_correct();
+    if ((!x.outcome.empty() || !x.execution_status.empty() || x.verdict_correct) && !out.pipeline) {
+      problem("expect", "outcome, execution_status and verdict_correct need a pipeline");
+    }
+    if ((x.verdict_correct || (!x.outcome.empty() && x.outcome != "none")) && out.candidate.empty()) {
+      problem("expect", "outcomes and verdicts are about a candidate; name it in candidate");
+    }
+    convert_bounds(e.bounds(), "expect.bounds", scorecard_figure_names(), x.bounds);
+    if (e.has_sweep()) {
+      x.sweep_seeds = e.sweep().seeds();
+      if (x.sweep_seeds < 1 || x.sweep_seeds > 1000000) problem("expect.sweep.seeds", "expected a number of replications from 1 to 1000000");
+      std::vector<std::string> known;
+      for (const std::string& f : scorecard_figure_names()) {
+        for (const std::string& st : sweep_statistics()) known.push_back(f + "." + st);
+      }
+      for (const std::string& r : sweep_rates()) known.push_back("rate." + r);
+      convert_bounds(e.sweep().bounds(), "expect.sweep.bounds", known, x.sweep_bounds);
+    }
+  }
+
   void convert_canary_configs(PipelinePlan& plan) {
     for (int i = 0; i < s_.canary_configs_size(); ++i) {
       const pb::CanaryConfig& c = s_.canary_configs(i);
@@ -990,16 +1098,128 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-}  // namespace
+// The merge `extends` and variants use: objects key by key, arrays of named objects item by item
+// by name, null removes, anything else replaces.
+bool named_items(const strategies::Json& a) {
+  return a.is_array() && std::all_of(a.begin(), a.end(), [](const strategies::Json& i) {
+           return i.is_object() && i.contains("name") && i["name"].is_string();
+         });
+}
 
-sim::Result<LoadedScenario> parse_scenario(const std::string& text, const fs::path& path) {
-  const std::string file = path.string();
+strategies::Json merged(strategies::Json base, const strategies::Json& patch) {
+  if (patch.is_array() && named_items(patch) && named_items(base) && !patch.empty()) {
+    for (const strategies::Json& p : patch) {
+      const auto same = std::find_if(base.begin(), base.end(), [&](const strategies::Json& b) { return b["name"] == p["name"]; });
+      if (same == base.end()) {
+        base.push_back(p);
+      } else {
+        *same = merged(*same, p);
+      }
+    }
+    return base;
+  }
+  if (!patch.is_object()) return patch;
+  if (!base.is_object()) base = strategies::Json::object();
+  for (const auto& [key, value] : patch.items()) {
+    if (value.is_null()) {
+      base.erase(key);
+    } else {
+      base[key] = merged(base.contains(key) ? base[key] : strategies::Json(), value);
+    }
+  }
+  return base;
+}
+
+// Relative paths in a base file name files beside the base; rewritten to stay right from `to`.
+void rebase_paths(strategies::Json& scenario, const fs::path& from, const fs::path& to) {
+  const auto rebase = [&](strategies::Json& value) {
+    if (!value.is_string()) return;
+    const fs::path p = value.get<std::string>();
+    if (p.empty() || p.is_absolute()) return;
+    value = (from / p).lexically_normal().lexically_relative(to.empty() ? fs::path(".") : to).string();
+  };
+  if (scenario.contains("pipeline_file")) rebase(scenario["pipeline_file"]);
+  if (scenario.contains("pipelineFile")) rebase(scenario["pipelineFile"]);
+  for (const char* list : {"traffic", "canary_configs", "canaryConfigs"}) {
+    if (!scenario.contains(list) || !scenario[list].is_array()) continue;
+    for (strategies::Json& entry : scenario[list]) {
+      if (!entry.is_object()) continue;
+      if (entry.contains("csv")) rebase(entry["csv"]);
+      if (entry.contains("file")) rebase(entry["file"]);
+    }
+  }
+}
+
+sim::Result<std::string> read_text(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return sim::io_error(path.string() + ": is a directory, not a scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return sim::io_error("cannot read scenario file " + path.string() + ": " + std::strerror(errno));
+  return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+sim::Status check_syntax(const std::string& text, const std::string& file) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return sim::invalid_argument(file + ": the file is empty; expected a JSON scenario object");
   }
   if (const std::optional<std::string> syntax = json_syntax_error(text)) {
     return sim::invalid_argument(file + ": not valid JSON: " + *syntax);
   }
+  return sim::Status();
+}
+
+// The scenario with every file it extends merged under it. `seen` guards against cycles.
+sim::Result<strategies::Json> resolve_extends(const std::string& text, const fs::path& path, std::vector<fs::path>& seen) {
+  if (sim::Status ok = check_syntax(text, path.string()); !ok.ok()) return ok.error();
+  strategies::Json json = strategies::Json::parse(text, nullptr, false);
+  if (!json.is_object() || !json.contains("extends")) return json;
+  if (!json["extends"].is_string() || json["extends"].get<std::string>().empty()) {
+    return sim::invalid_argument(path.string() + ": extends: expected the path of a scenario file, relative to this one");
+  }
+  const fs::path dir = path.parent_path();
+  const fs::path base_path = (dir / json["extends"].get<std::string>()).lexically_normal();
+  const fs::path canonical = fs::weakly_canonical(base_path);
+  if (std::find(seen.begin(), seen.end(), canonical) != seen.end()) {
+    return sim::invalid_argument(path.string() + ": extends: " + base_path.string() + " extends this file again (a cycle)");
+  }
+  if (seen.size() >= 16) return sim::invalid_argument(path.string() + ": extends: more than 16 files deep");
+  seen.push_back(canonical);
+  sim::Result<std::string> base_text = read_text(base_path);
+  if (!base_text.ok()) return sim::invalid_argument(path.string() + ": extends: " + base_text.error().message);
+  sim::Result<strategies::Json> base = resolve_extends(*base_text, base_path, seen);
+  if (!base.ok()) return base.error();
+  if (!base->is_object()) return sim::invalid_argument(base_path.string() + ": expected a JSON scenario object");
+  rebase_paths(*base, base_path.parent_path(), dir);
+  json.erase("extends");
+  return merged(*base, json);
+}
+
+}  // namespace
+
+sim::Result<LoadedScenario> parse_scenario(const std::string& original, const fs::path& path, const std::string& variant) {
+  const std::string file = path.string();
+  std::vector<fs::path> seen{fs::weakly_canonical(path)};
+  sim::Result<strategies::Json> resolved = resolve_extends(original, path, seen);
+  if (!resolved.ok()) return resolved.error();
+  const bool extends = resolved->is_object() && strategies::Json::parse(original, nullptr, false).contains("extends");
+  if (!variant.empty()) {
+    const strategies::Json variants = resolved->is_object() ? resolved->value("variants", strategies::Json::array()) : strategies::Json::array();
+    std::string names;
+    const strategies::Json* chosen = nullptr;
+    for (const strategies::Json& v : variants) {
+      if (!v.is_object()) continue;
+      const std::string name = v.value("name", std::string());
+      names += (names.empty() ? "" : ", ") + name;
+      if (name == variant) chosen = &v;
+    }
+    if (chosen == nullptr) {
+      return sim::invalid_argument(file + ": variants: no variant named " + in_quotes(variant) +
+                                   (names.empty() ? " (the scenario has none)" : " (it has " + names + ")"));
+    }
+    *resolved = merged(*resolved, chosen->value("patch", strategies::Json::object()));
+  }
+  // What the run reads and the trace keeps: the file itself, or the whole merged scenario.
+  const std::string text = extends || !variant.empty() ? resolved->dump(2) + "\n" : original;
   pb::Scenario message;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -1012,16 +1232,14 @@ sim::Result<LoadedScenario> parse_scenario(const std::string& text, const fs::pa
   if (!converter.problems().empty()) return sim::invalid_argument(join(converter.problems()));
   loaded.path = path;
   loaded.text = text;
+  loaded.variant = variant;
   return loaded;
 }
 
-sim::Result<LoadedScenario> load_scenario(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return sim::io_error(path.string() + ": is a directory, not a scenario file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return sim::io_error("cannot read scenario file " + path.string() + ": " + std::strerror(errno));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return parse_scenario(text, path);
+sim::Result<LoadedScenario> load_scenario(const fs::path& path, const std::string& variant) {
+  sim::Result<std::string> text = read_text(path);
+  if (!text.ok()) return text.error();
+  return parse_scenario(*text, path, variant);
 }
 
 }  // namespace deploysim::scenarios

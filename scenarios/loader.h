@@ -79,14 +79,37 @@ struct LoadedScenario {
     std::vector<std::string> expect_violations;
   };
   Checks checks;
+  // The scorecard's settings (scenarios/scorecard.h): the version under test and the SLO.
+  std::string candidate;  // "" when the scenario has none
+  double availability = 0.999;
+  // What `deploysim test` expects (docs/scorecard.md, "Expectations").
+  struct Bound {
+    std::string name;  // a scorecard figure; for sweeps "<figure>.<statistic>" or "rate.<name>"
+    std::optional<double> min, max;
+  };
+  struct Expectations {
+    std::string outcome;           // "" when not expected
+    std::string execution_status;  // ""
+    std::optional<bool> verdict_correct;
+    std::vector<Bound> bounds;
+    int sweep_seeds = 0;           // 0: no sweep expectations
+    std::vector<Bound> sweep_bounds;
+  };
+  Expectations expect;
+  bool has_expectations = false;
+  // Names of the scenario's variants (`deploysim compare`), in file order.
+  std::vector<std::string> variants;
+  std::string variant;  // the variant this is, "" for the scenario itself
 };
 
 // Reads and validates a scenario file. Errors (kInvalidArgument, or kIo when the file cannot be
 // read): the message holds one line per problem, "<file>: <field path>: <what is wrong>".
-sim::Result<LoadedScenario> load_scenario(const std::filesystem::path& path);
+// With `variant`, the named variant's patch is merged in first.
+sim::Result<LoadedScenario> load_scenario(const std::filesystem::path& path, const std::string& variant = "");
 
 // The same, from text already in memory; `path` names it in messages and anchors relative paths
-// (CSV rate files).
-sim::Result<LoadedScenario> parse_scenario(const std::string& text, const std::filesystem::path& path);
+// (CSV rate files, the files a scenario extends).
+sim::Result<LoadedScenario> parse_scenario(const std::string& text, const std::filesystem::path& path,
+                                           const std::string& variant = "");
 
 }  // namespace deploysim::scenarios

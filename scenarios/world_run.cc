@@ -149,6 +149,8 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
     header.set_seed(seed);
     header.set_scenario_name(scenario.name);
     header.set_scenario_text(scenario.text);
+    header.set_scenario_path(scenario.path.string());
+    header.set_variant(scenario.variant);
     sim::Result<std::unique_ptr<sim::TraceWriter>> created = sim::TraceWriter::create(options.trace_path, header);
     if (!created.ok()) return created.error();
     trace = std::move(*created);
@@ -165,8 +167,10 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
   }
 
   std::vector<std::unique_ptr<Checker>> checkers = make_checkers(CheckOptions{scenario.checks.healthy_floor});
-  trace->set_observer([&checkers](const trace::Event& e) {
+  ScorecardRecorder scorecard(ScorecardSettings{scenario.candidate, scenario.availability});
+  trace->set_observer([&checkers, &scorecard](const trace::Event& e) {
     for (const auto& c : checkers) c->observe(e);
+    scorecard.observe(e);
   });
   sim::EventLoop loop;
   world::World w(scenario.world, loop, seed, trace.get());
@@ -192,6 +196,7 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
     };
     summary.checks.push_back({c->name(), c->violations(), listed(scenario.checks.allow), listed(scenario.checks.expect_violations)});
   }
+  summary.scorecard = scorecard.finish(w, end);
   if (driver) summary.pipeline = summarise_pipeline(*driver);
   summary.events_run = loop.events_run();
   if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();

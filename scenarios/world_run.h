@@ -14,6 +14,7 @@
 
 #include "scenarios/checkers.h"
 #include "scenarios/loader.h"
+#include "scenarios/scorecard.h"
 #include "sim/kernel/result.h"
 #include "sim/world/metrics.h"
 
@@ -94,6 +95,7 @@ struct WorldRunSummary {
     bool passed() const { return expected ? !violations.empty() : violations.empty() || allowed; }
   };
   std::vector<Check> checks;
+  Scorecard scorecard;
   bool checks_passed() const {
     return std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed(); });
   }

@@ -208,6 +208,9 @@ struct WorldConfig {
   sim::Duration launch_delay = sim::Duration::seconds(5);
   // A crashed instance is replaced this long after it died (the auto-scaling health check).
   sim::Duration replace_after = sim::Duration::seconds(60);
+  // A request served slower than this counts as bad in ServerGroup::users (the scenario's latency
+  // objective); zero: only failures are bad.
+  sim::Duration bad_latency = sim::Duration::zero();
 };
 
 }  // namespace deploysim::world

@@ -146,6 +146,15 @@ struct ServerGroup {
   uint32_t next_instance_index = 0;
   sim::Rng rng;  // base of the instances' streams
   MetricSeries metrics;  // server side, all instances
+  // What users got from this group, for scorecards: when requests were first and last routed to
+  // it, the first it served badly (failed, or slower than WorldConfig::bad_latency), and user
+  // requests that failed on an attempt it took (after any retries).
+  struct Users {
+    uint64_t routed = 0;
+    uint64_t failed = 0;
+    sim::TimePoint first_routed, last_routed, first_bad;
+    bool any_bad = false;
+  } users;
   bool flapping = false;  // a health-flapping fault is active
   sim::Duration flapping_period;
   double slow_boot_factor = 1;
@@ -179,6 +188,7 @@ struct Attempt {
   uint32_t source = 0;
   uint32_t number = 0;        // 0 for the first attempt, then retries
   InstanceId instance{};
+  bool routed = false;        // `instance` took it (not refused by the load balancer)
   bool client_done = false;   // the client has its answer (or gave up)
   bool server_done = false;   // no instance holds it any more
   sim::EventHandle timeout;

@@ -20,6 +20,7 @@ uint32_t World::new_attempt() {
   Attempt& at = attempts_[a];
   at.client_done = false;
   at.server_done = false;
+  at.routed = false;
   at.timeout = sim::EventHandle();
   at.completion = sim::EventHandle();
   ++totals_.attempts_in_flight;
@@ -121,7 +122,13 @@ void World::send(uint32_t s, sim::TimePoint user_start, uint32_t number) {
     return;
   }
   attempts_[a].instance = *target;
+  attempts_[a].routed = true;
   Instance& inst = instances_[index_of(*target)];
+  {
+    ServerGroup::Users& users = inst.owner->users;
+    if (users.routed++ == 0) users.first_routed = loop_.now();
+    users.last_routed = loop_.now();
+  }
   if (!reachable(inst, lb.config.traffic_port)) {
     // Nothing answers: the client waits out the timeout.
     attempts_[a].server_done = true;
@@ -215,6 +222,14 @@ void World::finish_client(uint32_t a, Outcome outcome) {
                          [this, s, user_start, next] { send(s, user_start, next); });
   } else {
     src.client.record(loop_.now(), outcome, loop_.now() - at.user_start);
+    if (is_error(outcome) && at.routed) {
+      ServerGroup::Users& users = instances_[index_of(at.instance)].owner->users;
+      ++users.failed;
+      if (!users.any_bad) {
+        users.any_bad = true;
+        users.first_bad = loop_.now();
+      }
+    }
   }
   release_if_done(a);
 }
@@ -222,6 +237,11 @@ void World::finish_client(uint32_t a, Outcome outcome) {
 void World::record_server(Instance& inst, Outcome outcome, sim::Duration latency) {
   inst.metrics.record(loop_.now(), outcome, latency);
   inst.owner->metrics.record(loop_.now(), outcome, latency);
+  ServerGroup::Users& users = inst.owner->users;
+  if (!users.any_bad && (is_error(outcome) || (config_.bad_latency > sim::Duration::zero() && latency > config_.bad_latency))) {
+    users.any_bad = true;
+    users.first_bad = loop_.now();
+  }
 }
 
 void World::reset_in_flight(Instance& inst) {

@@ -84,6 +84,7 @@ class World {
   const TrafficSource& traffic_source(size_t i) const { return sources_[i]; }
   size_t traffic_source_count() const { return sources_.size(); }
   const VersionProfile& version(uint32_t i) const { return versions_[i]; }
+  size_t version_count() const { return versions_.size(); }
   const std::string& zone_name(uint32_t zone) const { return zones_[zone].name; }
   const WorldConfig& config() const { return config_; }
   sim::TimePoint now() const { return loop_.now(); }
