@@ -295,6 +295,7 @@ int run_test(const TestArgs& args) {
       continue;
     }
     const scenarios::LoadedScenario& scenario = *loaded;
+    tc.name = scenario.name;
     tc.reproduce = "deploysim run " + shell_quoted(file) + " --seed " + std::to_string(scenario.seed);
     scenarios::WorldRunOptions options;
     options.progress_every = scenario.duration;

@@ -1098,18 +1098,29 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-// The merge `extends` and variants use: objects key by key, arrays of named objects item by item
-// by name, null removes, anything else replaces.
-bool named_items(const strategies::Json& a) {
-  return a.is_array() && std::all_of(a.begin(), a.end(), [](const strategies::Json& i) {
-           return i.is_object() && i.contains("name") && i["name"].is_string();
+// The merge `extends` and variants use: objects key by key; arrays of objects item by item, matched
+// by "name", else "id", else "refId" (when every item of both has it); null removes; anything else
+// replaces.
+bool all_have(const strategies::Json& a, const std::string& key) {
+  return a.is_array() && !a.empty() && std::all_of(a.begin(), a.end(), [&](const strategies::Json& i) {
+           return i.is_object() && i.contains(key) && i[key].is_string();
          });
 }
 
+// The key the patch's items are matched by (the first of name, id, refId that they and the base's
+// items all have), or "".
+std::string merge_key(const strategies::Json& base, const strategies::Json& patch) {
+  for (const char* key : {"name", "id", "refId"}) {
+    if (all_have(patch, key) && all_have(base, key)) return key;
+  }
+  return "";
+}
+
 strategies::Json merged(strategies::Json base, const strategies::Json& patch) {
-  if (patch.is_array() && named_items(patch) && named_items(base) && !patch.empty()) {
+  const std::string key = merge_key(base, patch);
+  if (!key.empty()) {
     for (const strategies::Json& p : patch) {
-      const auto same = std::find_if(base.begin(), base.end(), [&](const strategies::Json& b) { return b["name"] == p["name"]; });
+      const auto same = std::find_if(base.begin(), base.end(), [&](const strategies::Json& b) { return b[key] == p[key]; });
       if (same == base.end()) {
         base.push_back(p);
       } else {
@@ -1120,11 +1131,11 @@ strategies::Json merged(strategies::Json base, const strategies::Json& patch) {
   }
   if (!patch.is_object()) return patch;
   if (!base.is_object()) base = strategies::Json::object();
-  for (const auto& [key, value] : patch.items()) {
+  for (const auto& [k, value] : patch.items()) {
     if (value.is_null()) {
-      base.erase(key);
+      base.erase(k);
     } else {
-      base[key] = merged(base.contains(key) ? base[key] : strategies::Json(), value);
+      base[k] = merged(base.contains(k) ? base[k] : strategies::Json(), value);
     }
   }
   return base;

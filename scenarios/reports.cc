@@ -356,7 +356,7 @@ std::string compare_markdown(const SweepResult& result) {
         out += "| " + d.name + " | 0 | - | - | - | - |\n";
         continue;
       }
-      out += "| " + d.name + " | " + std::to_string(d.pairs) + " | " + format("%.4g", d.reference_mean) + " | " + format("%.4g", d.variant_mean) +
+      out += "| " + d.name + " | " + std::to_string(d.pairs) + " | " + format("%.6g", d.reference_mean) + " | " + format("%.6g", d.variant_mean) +
              " | " + format("%+.4g", d.mean) + " | " +
              (std::isnan(d.ci_low) ? std::string("-") : "[" + format("%.4g", d.ci_low) + ", " + format("%.4g", d.ci_high) + "]") + " |\n";
     }

@@ -86,9 +86,11 @@ class PlanStepTask : public Task {
       ctx["stableGroup"] = stable;
       ctx["stableReplicas"] = -1;
       ctx.erase("weights");
-      const auto weights = [&](double canary_weight) {
-        ctx["weights"] = Json::array({Json::array({stable, 100 - canary_weight}), Json::array({canary, canary_weight})});
+      ctx.erase("holdWeights");
+      const auto split = [&](double canary_weight) {
+        return Json::array({Json::array({stable, 100 - canary_weight}), Json::array({canary, canary_weight})});
       };
+      const auto weights = [&](double canary_weight) { ctx["weights"] = split(canary_weight); };
       // The canary's size as setCanaryScale has it, else from the weight (Argo: traffic routing only).
       const auto routed_canary = [&](int weight) {
         const Json scale = rollout.context.value("canaryScale", Json::object());
@@ -102,6 +104,9 @@ class PlanStepTask : public Task {
         weights(0);
       } else if (kind == "setWeight" || kind == "promote") {
         const int weight = kind == "promote" ? 100 : int_field(ctx, "weight").value_or(0);
+        // With a router, the canary's first instances must not take traffic before its first
+        // weight is set: stable takes it all until then.
+        if (router && kind == "setWeight" && !rollout.context.contains("currentWeight")) ctx["holdWeights"] = split(0);
         rollout.context["currentWeight"] = weight;
         if (router) {
           ctx["canaryReplicas"] = kind == "promote" ? replicas : routed_canary(weight);
@@ -165,12 +170,13 @@ class OnGroup : public Task {
   std::unique_ptr<Task> inner_;
 };
 
-std::unique_ptr<Task> set_weights_task() {
-  return provider_task("setTrafficWeights", [](TaskContext& c, auto done) {
+// Sets the weights the context holds under `key` (none: nothing to do).
+std::unique_ptr<Task> set_weights_task(const char* name = "setTrafficWeights", const char* key = "weights") {
+  return provider_task(name, [key](TaskContext& c, auto done) {
     const Json& ctx = c.stage.context;
-    if (!ctx.contains("weights")) return done(providers::OpResult{});
+    if (!ctx.contains(key)) return done(providers::OpResult{});
     std::vector<std::pair<std::string, double>> weights;
-    for (const Json& w : ctx["weights"]) weights.emplace_back(w[0].get<std::string>(), w[1].get<double>());
+    for (const Json& w : ctx[key]) weights.emplace_back(w[0].get<std::string>(), w[1].get<double>());
     c.provider.set_traffic_weights(string_field(c.stage.parent->context, "loadBalancer"), weights, done);
   });
 }
@@ -185,6 +191,7 @@ class CanaryStepStage : public StageDefinition {
     stage.tasks.push_back(std::make_unique<PlanStepTask>());
     // A preview's weights go first, so its instances never serve active traffic.
     if (string_field(stage.context, "kind") == "preview") stage.tasks.push_back(set_weights_task());
+    stage.tasks.push_back(set_weights_task("holdTrafficWeights", "holdWeights"));
     stage.tasks.push_back(resize_to("resizeCanary", "canaryGroup", "canaryReplicas"));
     stage.tasks.push_back(resize_to("resizeStable", "stableGroup", "stableReplicas"));
     // An abort with a router moves traffic at once; without one, stable must be back at full size

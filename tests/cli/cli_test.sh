@@ -148,6 +148,102 @@ grep -q 'column "cpu" is not a metric of the canary config' <<<"$err" || fail "j
 run 2 judge "$work/canary.json" --baseline "$work/base.csv" --canary "$work/seven.csv" --pass 40 --marginal 60
 grep -q "marginal <= pass" <<<"$err" || fail "judge accepts marginal above pass: $err"
 
+# --- test, sweep, merge, compare, replay, reports ---------------------------------------------
+library=$(cd "$(dirname "$0")/../../scenarios/library" && pwd)
+bases=$(cd "$library/../bases" && pwd)
+run 0 test "$library/stepcanary-error-regression.json" --no-sweeps --junit "$work/junit.xml"
+grep -qE "^PASS +stepcanary-error-regression +rolled_back, TERMINAL" <<<"$out" || fail "test: no PASS line: $out"
+grep -q '<testcase classname="deploysim" name="stepcanary-error-regression"' "$work/junit.xml" || fail "test --junit: no test case"
+grep -q 'tests="1" failures="0" errors="0"' "$work/junit.xml" || fail "test --junit: wrong counts: $(cat "$work/junit.xml")"
+
+# A broken expectation fails with the bound it broke and the command that reproduces it.
+cat >"$work/wrong.json" <<JSON
+{"extends": "$bases/stepcanary.json", "name": "wrong-expectation",
+ "versions": [{"name": "v2", "bad": true, "errors": {"probability": 0.05}}],
+ "expect": {"outcome": "promoted", "bounds": {"failed_by_candidate": {"max": 10}}}}
+JSON
+run 1 test "$work/wrong.json" --junit "$work/wrong.xml"
+grep -q "^FAIL  wrong-expectation" <<<"$out" || fail "test: no FAIL line: $out"
+grep -q "outcome: expected promoted, got rolled_back" <<<"$out" || fail "test: the outcome failure is not explained: $out"
+grep -qE "failed_by_candidate = [0-9]+: above the maximum 10" <<<"$out" || fail "test: the bound is not named: $out"
+grep -q "reproduce: deploysim run $work/wrong.json --seed 11" <<<"$out" || fail "test: no reproducing command: $out"
+grep -q '<failure message="outcome: expected promoted, got rolled_back">' "$work/wrong.xml" || fail "test --junit: no failure"
+# Bad input: exit 2, naming the file and the field.
+cat >"$work/badexpect.json" <<JSON
+{"extends": "$bases/stepcanary.json", "expect": {"bounds": {"failed_requestz": {"max": 1}}}}
+JSON
+run 2 test "$work/badexpect.json"
+grep -q "badexpect.json: expect.bounds.failed_requestz: unknown figure" <<<"$err" || fail "test: a bad figure is not named: $err"
+run 2 test "$work/no-such-dir"
+cat >"$work/loop-a.json" <<JSON
+{"extends": "loop-b.json"}
+JSON
+cat >"$work/loop-b.json" <<JSON
+{"extends": "loop-a.json"}
+JSON
+run 2 run "$work/loop-a.json"
+grep -q "a cycle" <<<"$err" || fail "run: an extends cycle is not reported: $err"
+
+# Sweeps: the same report for any thread count; four shards merged are the unsharded report.
+run 0 sweep "$library/stepcanary-error-regression.json" --seeds 8 --jobs 1 --out "$work/j1.json" --markdown "$work/j1.md"
+grep -q "bad caught 8" <<<"$out" || fail "sweep: expected 8 bad builds caught: $out"
+grep -q "| base | 8 |" "$work/j1.md" || fail "sweep --markdown: no summary row: $(cat "$work/j1.md")"
+run 0 sweep "$library/stepcanary-error-regression.json" --seeds 8 --jobs 2 --out "$work/j2.json"
+cmp -s "$work/j1.json" "$work/j2.json" || fail "sweep: --jobs 1 and --jobs 2 reports differ"
+for i in 0 1 2 3; do
+  run 0 sweep "$library/stepcanary-error-regression.json" --seeds 8 --shard "$i/4" --out "$work/part$i.json"
+done
+JOB_COMPLETION_INDEX=2 run 0 sweep "$library/stepcanary-error-regression.json" --seeds 8 --shard /4 --out "$work/env2.json"
+cmp -s "$work/env2.json" "$work/part2.json" || fail "sweep: the shard index from JOB_COMPLETION_INDEX is not used"
+SLURM_ARRAY_TASK_ID=4 SLURM_ARRAY_TASK_MIN=1 run 0 sweep "$library/stepcanary-error-regression.json" --seeds 8 --shard /4 --out "$work/slurm3.json"
+cmp -s "$work/slurm3.json" "$work/part3.json" || fail "sweep: the shard index from SLURM_ARRAY_TASK_ID is not used"
+run 0 merge "$work/part3.json" "$work/part1.json" "$work/part0.json" "$work/part2.json" --out "$work/merged.json"
+cmp -s "$work/merged.json" "$work/j1.json" || fail "merge: merged shards differ from the unsharded report"
+run 2 merge "$work/part0.json" "$work/part1.json" --out "$work/half.json"
+grep -q "a shard is missing" <<<"$err" || fail "merge: a missing shard is not reported: $err"
+[[ ! -e "$work/half.json" ]] || fail "merge: wrote a report from half the shards"
+run 2 merge "$work/part0.json" "$work/part0.json" "$work/part1.json" "$work/part2.json" "$work/part3.json" --out "$work/dup.json"
+grep -q "is also in another part" <<<"$err" || fail "merge: a duplicate shard is not reported: $err"
+run 2 sweep "$library/stepcanary-error-regression.json" --seeds 8 --shard 4/4 --out "$work/x.json"
+run 2 sweep "$library/stepcanary-error-regression.json" --seeds 8 --shard 1/4
+grep -q "needs --out" <<<"$err" || fail "sweep: a shard without --out is not refused: $err"
+
+# Compare: every variant on the same seeds, with paired differences.
+run 0 compare "$library/stepcanary-error-regression.json" --seeds 6 --markdown "$work/compare.md"
+grep -q "#### weight-5 - base" "$work/compare.md" || fail "compare: no weight-5 section: $(cat "$work/compare.md")"
+grep -qE "^\| user_requests \| 6 \|" "$work/compare.md" || fail "compare: no paired rows: $(cat "$work/compare.md")"
+run 2 compare "$library/redblack-good-candidate.json" --seeds 2
+grep -q "has none to compare" <<<"$err" || fail "compare: a scenario without variants is not refused: $err"
+run 0 run "$library/stepcanary-error-regression.json" --variant short-intervals --report "$work/variant.json"
+grep -q '"variant": "short-intervals"' "$work/variant.json" || fail "run --variant: the report does not name the variant"
+run 2 run "$library/stepcanary-error-regression.json" --variant nope
+grep -q 'no variant named "nope" (it has weight-5, short-intervals)' <<<"$err" || fail "run: an unknown variant is not explained: $err"
+
+# Reports of one run: JSON, Markdown and a Chrome trace.
+run 0 run "$library/stepcanary-error-regression.json" --report "$work/run.json" --markdown "$work/run.md" --chrome-trace "$work/chrome.json"
+grep -q "scorecard: candidate v2 (bad)" <<<"$out" || fail "run: no scorecard: $out"
+grep -q '"outcome": "rolled_back"' "$work/run.json" || fail "run --report: no outcome"
+grep -q '"expectations_met": true' "$work/run.json" || fail "run --report: expectations not recorded"
+grep -q "| rolled_back | TERMINAL | v2 (bad) | rejected, right |" "$work/run.md" || fail "run --markdown: $(cat "$work/run.md")"
+grep -q '"traceEvents"' "$work/chrome.json" || fail "run --chrome-trace: not trace-event JSON"
+grep -q '"name":"Run Canary #1"' "$work/chrome.json" || fail "run --chrome-trace: no stage span"
+ls "$work"/chrome.json.* >/dev/null 2>&1 && fail "run --chrome-trace left its temporary trace behind"
+
+# Replay: the same run from the trace alone; a changed input shows the first diverging event.
+printf 'time,rate\n0,50\n600,80\n' >"$work/rate.csv"
+cat >"$work/replayed.json" <<JSON
+{"extends": "$bases/redblack.json", "name": "replayed", "duration": "15m",
+ "traffic": [{"name": "users", "constant": null, "csv": "rate.csv"}]}
+JSON
+run 0 run "$work/replayed.json" --trace "$work/replayed.trace"
+run 0 replay "$work/replayed.trace"
+grep -q "same run: fingerprint" <<<"$out" || fail "replay: not the same run: $out"
+printf 'time,rate\n0,50\n600,90\n' >"$work/rate.csv"
+run 1 replay "$work/replayed.trace"
+grep -q "DIVERGED" <<<"$out" || fail "replay: a changed input is not noticed: $out"
+grep -q "first difference at event" <<<"$out" || fail "replay: no first diverging event: $out"
+[[ ! -e "$work/replayed.trace.replay" ]] || fail "replay left its own trace behind"
+
 if [[ $failures -eq 0 ]]; then
   echo "cli_test: all checks passed"
 fi

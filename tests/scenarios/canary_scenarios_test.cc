@@ -147,7 +147,7 @@ std::vector<std::string> weight_changes(const testing::LibraryRun& r) {
 TEST(StepCanaryScenarios, ABadCandidateIsAbortedAndAllTrafficReturnsInOneUpdate) {
   const testing::LibraryRun r = testing::run_library("step-canary-bad-candidate");
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=90 v001=10", "v000=100 v001=0"}));
+  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=100 v001=0", "v000=90 v001=10", "v000=100 v001=0"}));
   const auto judged = r.canary();
   ASSERT_EQ(judged.size(), 1u);
   EXPECT_EQ(judged[0].metrics(0).classification(), "High");
@@ -169,7 +169,7 @@ TEST(StepCanaryScenarios, ABadCandidateIsAbortedAndAllTrafficReturnsInOneUpdate)
 TEST(StepCanaryScenarios, AGoodCandidateIsPromotedAfterTheOperatorsPause) {
   const testing::LibraryRun r = testing::run_library("step-canary-good-candidate");
   ASSERT_TRUE(r.ok);
-  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=90 v001=10", "v000=50 v001=50", "v000=0 v001=100", "v000=0 v001=100",
+  EXPECT_EQ(weight_changes(r), (std::vector<std::string>{"v000=100 v001=0", "v000=90 v001=10", "v000=50 v001=50", "v000=0 v001=100", "v000=0 v001=100",
                                                          "spread"}));
   EXPECT_EQ(r.stage_status("Pause #4"), "SUCCEEDED");
   EXPECT_EQ(r.execution_status(), "SUCCEEDED");

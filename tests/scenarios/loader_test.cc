@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace deploysim::scenarios {
 namespace {
@@ -222,6 +226,113 @@ TEST(Loader, MissingFileIsAnIoError) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, sim::ErrorCode::kIo);
   EXPECT_NE(s.error().message.find("/nonexistent/scenario.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deploysim::scenarios
+
+namespace deploysim::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch directory for scenario files that extend each other.
+class ExtendsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("deploysim-extends-" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "bases");
+    write("bases/base.json", kBase);
+    write("bases/rates.csv", "time,rate\n0,10\n60,20\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  fs::path dir_;
+};
+
+TEST_F(ExtendsTest, MergesObjectsByKeyAndNamedItemsByName) {
+  write("child.json", R"({"extends": "bases/base.json", "name": "child", "seed": 9,
+    "versions": [{"name": "v2", "errors": {"probability": 0.5, "step": null}}, {"name": "v3"}],
+    "faults": [], "world": {"launch_delay": "7s"}})");
+  const sim::Result<LoadedScenario> s = load_scenario(dir_ / "child.json");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->name, "child");
+  EXPECT_EQ(s->seed, 9u);
+  EXPECT_EQ(s->duration, sim::Duration::minutes(30));           // from the base
+  ASSERT_EQ(s->world.versions.size(), 3u);                      // v1, v2 merged, v3 added
+  EXPECT_EQ(s->world.versions[1].name, "v2");
+  EXPECT_TRUE(s->world.versions[1].bad);                        // kept from the base's v2
+  EXPECT_EQ(s->world.launch_delay, sim::Duration::seconds(7));
+  EXPECT_EQ(s->world.regions.size(), 1u);                       // the base's world, merged into
+  EXPECT_TRUE(s->world.faults.empty());                         // an unnamed array replaces
+  EXPECT_EQ(s->text.find("\"extends\""), std::string::npos);    // the trace keeps the merged scenario
+  EXPECT_NE(s->text.find("\"launch_delay\": \"7s\""), std::string::npos);
+}
+
+TEST_F(ExtendsTest, PathsInTheBaseStayRelativeToTheBase) {
+  write("bases/csv.json", with(kBase, R"("constant": 50)", R"("csv": "rates.csv")"));
+  write("child.json", R"({"extends": "bases/csv.json"})");
+  const sim::Result<LoadedScenario> s = load_scenario(dir_ / "child.json");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_DOUBLE_EQ(s->world.traffic[0].rate.rate_at(sim::TimePoint::start() + sim::Duration::minutes(5)), 20);
+}
+
+TEST_F(ExtendsTest, ReportsMissingBasesCyclesAndErrorsInTheBase) {
+  write("missing.json", R"({"extends": "bases/nothing.json"})");
+  sim::Result<LoadedScenario> s = load_scenario(dir_ / "missing.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("missing.json: extends: cannot read scenario file"), std::string::npos) << s.error().message;
+  write("a.json", R"({"extends": "b.json"})");
+  write("b.json", R"({"extends": "a.json"})");
+  s = load_scenario(dir_ / "a.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("(a cycle)"), std::string::npos) << s.error().message;
+  write("bases/broken.json", "{\"seed\": 1,}");
+  write("child.json", R"({"extends": "bases/broken.json"})");
+  s = load_scenario(dir_ / "child.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("broken.json: not valid JSON: line 1"), std::string::npos) << s.error().message;
+  write("typo.json", R"({"extends": "bases/base.json", "versions": [{"name": "v2", "workerz": 3}]})");
+  s = load_scenario(dir_ / "typo.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("typo.json: versions[1].workerz: unknown field"), std::string::npos) << s.error().message;
+}
+
+TEST_F(ExtendsTest, VariantsPatchTheScenario) {
+  write("variants.json", R"({"extends": "bases/base.json", "variants": [
+    {"name": "slow", "patch": {"versions": [{"name": "v1", "errors": {"probability": 0.2}}]}},
+    {"name": "base", "patch": {}}]})");
+  sim::Result<LoadedScenario> s = load_scenario(dir_ / "variants.json", "slow");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("\"base\" names the scenario itself"), std::string::npos) << s.error().message;
+  write("variants.json", R"({"extends": "bases/base.json", "variants": [
+    {"name": "slow", "patch": {"versions": [{"name": "v1", "errors": {"probability": 0.2}}]}}]})");
+  s = load_scenario(dir_ / "variants.json", "slow");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->variant, "slow");
+  EXPECT_EQ(s->variants, std::vector<std::string>{"slow"});
+  const sim::Result<LoadedScenario> plain = load_scenario(dir_ / "variants.json");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_NE(s->text, plain->text);
+  const sim::Result<LoadedScenario> unknown = load_scenario(dir_ / "variants.json", "fast");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("no variant named \"fast\" (it has slow)"), std::string::npos);
+}
+
+TEST(LoaderExpectations, ChecksNamesAndBounds) {
+  const auto message = [](const std::string& expect) {
+    const sim::Result<LoadedScenario> s = parse_scenario(with(kBase, R"("seed": 5,)", R"("seed": 5, "expect": )" + expect + ","), kFile);
+    return s.ok() ? std::string() : s.error().message;
+  };
+  EXPECT_EQ(message(R"({"bounds": {"failed_requests": {"max": 10}}})"), "");
+  EXPECT_NE(message(R"({"bounds": {"failed": {"max": 10}}})").find("expect.bounds.failed: unknown figure \"failed\""), std::string::npos);
+  EXPECT_NE(message(R"({"bounds": {"failed_requests": {}}})").find("give min, max or both"), std::string::npos);
+  EXPECT_NE(message(R"({"bounds": {"failed_requests": {"min": 5, "max": 1}}})").find("min is above max"), std::string::npos);
+  EXPECT_NE(message(R"({"outcome": "won"})").find("expect.outcome: unknown outcome \"won\""), std::string::npos);
+  EXPECT_NE(message(R"({"outcome": "promoted"})").find("need a pipeline"), std::string::npos);
+  EXPECT_NE(message(R"({"sweep": {"seeds": 0}})").find("expect.sweep.seeds"), std::string::npos);
+  EXPECT_NE(message(R"({"sweep": {"seeds": 5, "bounds": {"rate.lucky": {"max": 1}}}})").find("unknown figure \"rate.lucky\""), std::string::npos);
+  EXPECT_EQ(message(R"({"sweep": {"seeds": 5, "bounds": {"rate.bad_caught": {"min": 0.9}, "time_to_detect_s.p90": {"max": 600}}}})"), "");
 }
 
 }  // namespace

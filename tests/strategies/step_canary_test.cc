@@ -116,9 +116,9 @@ TEST(StepCanary, StepsWeightsAndPromotion) {
                        "Set weight 4: 50% SUCCEEDED", "Pause #5 SUCCEEDED", "Analysis #6 SUCCEEDED", "Promote canary SUCCEEDED",
                        "Wait before scale down SUCCEEDED", "Scale down stable SUCCEEDED"}));
   EXPECT_EQ(r.hooks.judged, (std::vector<std::string>{"Pause #5"}));
-  // The weights each step set, from the trace, in order: 20%, 50%, all to the canary at
-  // promotion, then spread again once stable is gone.
-  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=80 v001=20", "v000=50 v001=50", "v000=0 v001=100", "spread"}));
+  // The weights each step set, from the trace, in order: none to the canary before its first
+  // instances join, 20%, 50%, all to the canary at promotion, then spread again once stable is gone.
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=80 v001=20", "v000=50 v001=50", "v000=0 v001=100", "spread"}));
   EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 10);
   EXPECT_TRUE(r.group("shop-prod-v001").enabled);
   EXPECT_EQ(r.group("shop-prod-v000").capacity.desired, 0);
@@ -137,8 +137,9 @@ TEST(StepCanary, AFailedAnalysisSendsAllTrafficToStableInOneUpdate) {
   for (const auto& a : rollout.after) after.push_back(a->name + " " + status_name(a->status));
   EXPECT_EQ(after, (std::vector<std::string>{"Abort: traffic to stable SUCCEEDED", "Wait before scaling down the canary SUCCEEDED",
                                              "Scale down canary SUCCEEDED"}));
-  // 30% to the canary; then, the analysis failing, one update puts everything back on stable.
-  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=70 v001=30", "v000=100 v001=0"}));
+  // 30% to the canary (held at 0 until its instances are up); then, the analysis failing, one
+  // update puts everything back on stable.
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=70 v001=30", "v000=100 v001=0"}));
   const Stage& analysis = *rollout.before[2];
   EXPECT_EQ(analysis.status, Status::kTerminal);
   EXPECT_EQ(rollout.before[3]->status, Status::kNotStarted) << "the 60% step never ran";
@@ -157,12 +158,12 @@ TEST(StepCanary, APauseWithoutDurationWaitsForTheOperator) {
   EXPECT_EQ(r.run(json, "v2", sim::Duration::hours(5)), Status::kRunning) << "nobody answered in five hours";
   const Stage& pause = *r.execution->find_stage("Pause #2");
   EXPECT_EQ(pause.status, Status::kRunning);
-  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=90 v001=10"}));
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=90 v001=10"}));
   ASSERT_TRUE(r.execution->judge("Pause #2", "continue", ""));
   while (!r.execution->finished() && r.stack.world->loop.step()) {
   }
   EXPECT_EQ(r.execution->status(), Status::kSucceeded);
-  EXPECT_EQ(r.weight_changes.at(1), "v000=60 v001=40");
+  EXPECT_EQ(r.weight_changes.at(2), "v000=60 v001=40");
 }
 
 TEST(StepCanary, WithoutARouterInstancesCarryTheWeight) {
@@ -268,7 +269,7 @@ TEST(StepCanary, TheAbortHasTimeOfItsOwnAfterTheRolloutTimesOut) {
   const Stage& rollout = *r.execution->find_stage("canary");
   ASSERT_EQ(rollout.after.size(), 3u);
   for (const auto& a : rollout.after) EXPECT_EQ(a->status, Status::kSucceeded) << a->name << ": " << a->message;
-  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=70 v001=30", "v000=100 v001=0"}));
+  EXPECT_EQ(r.weight_changes, (std::vector<std::string>{"v000=100 v001=0", "v000=70 v001=30", "v000=100 v001=0"}));
   EXPECT_EQ(r.group("shop-prod-v001").capacity.desired, 0);
 }
 
