@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -277,6 +278,9 @@ class Converter {
         p.crash_mtbf = duration(v.crash_mtbf(), field(path, "crash_mtbf"), std::nullopt, Bound::kPositive);
       }
       p.health = health(v.health(), field(path, "health"));
+      if (!v.service_time_scale_csv().empty()) {
+        p.service_time_scale = read_csv(v.service_time_scale_csv(), field(path, "service_time_scale_csv"), "multiplier");
+      }
       p.workers = at_least(v.has_workers() ? std::optional<int>(v.workers()) : std::nullopt, 8, 1,
                            field(path, "workers"));
       p.queue_limit = at_least(v.has_queue_limit() ? std::optional<int>(v.queue_limit()) : std::nullopt,
@@ -305,6 +309,18 @@ class Converter {
         m.probability_after = e.ramp().probability();
         probability(e.ramp().probability(), field(path, "ramp.probability"));
         if (m.until <= m.at) problem(field(path, "ramp"), "until must be after from");
+        break;
+      case pb::ErrorModel::kCsv:
+        m.kind = world::ErrorModel::Kind::kSeries;
+        m.series = read_csv(e.csv(), field(path, "csv"), "probability");
+        for (const world::RateProfile::Point& p : m.series) {
+          if (p.rate > 1) {
+            char value[32];
+            std::snprintf(value, sizeof(value), "%g", p.rate);
+            problem(field(path, "csv"), e.csv() + ": probability " + value + " at " + sim::to_string(p.at) + " is above 1");
+            break;
+          }
+        }
         break;
       case pb::ErrorModel::kLoad:
         m.kind = world::ErrorModel::Kind::kLoad;
@@ -544,18 +560,19 @@ class Converter {
     }
   }
 
-  // A "time,rate" file: time as a duration ("90s") or plain seconds, rate per second. A first line
-  // that does not parse is taken as a header.
-  std::vector<world::RateProfile::Point> read_csv(const std::string& name, const std::string& path) {
+  // A "time,<value>" file (a rate per second, a probability, a multiplier): time as a duration
+  // ("90s") or plain seconds, the value a number >= 0. A first line that does not parse is taken
+  // as a header.
+  std::vector<world::RateProfile::Point> read_csv(const std::string& name, const std::string& path, const std::string& value = "rate") {
     std::vector<world::RateProfile::Point> points;
     if (name.empty()) {
-      problem(path, "required: the path of a time,rate file");
+      problem(path, "required: the path of a time," + value + " file");
       return points;
     }
     const fs::path csv = fs::path(name).is_absolute() ? fs::path(name) : file_.parent_path() / name;
     std::ifstream in(csv);
     if (!in) {
-      problem(path, "cannot read rate file " + csv.string());
+      problem(path, "cannot read " + value + " file " + csv.string());
       return points;
     }
     std::string line;
@@ -584,7 +601,7 @@ class Converter {
       }
       if (!at || !rate) {
         if (points.empty() && number == 1) continue;  // a header
-        problem(path, where + ": expected \"time,rate\" (time like 90s or seconds, rate >= 0), got " + in_quotes(line));
+        problem(path, where + ": expected \"time," + value + "\" (time like 90s or seconds, " + value + " >= 0), got " + in_quotes(line));
         continue;
       }
       if (!points.empty() && TimePoint::start() + *at < points.back().at) {
@@ -593,7 +610,7 @@ class Converter {
       }
       points.push_back({TimePoint::start() + *at, *rate});
     }
-    if (points.empty()) problem(path, "rate file " + csv.string() + " has no time,rate rows");
+    if (points.empty()) problem(path, value + " file " + csv.string() + " has no time," + value + " rows");
     return points;
   }
 
@@ -1157,6 +1174,15 @@ void rebase_paths(strategies::Json& scenario, const fs::path& from, const fs::pa
       if (!entry.is_object()) continue;
       if (entry.contains("csv")) rebase(entry["csv"]);
       if (entry.contains("file")) rebase(entry["file"]);
+    }
+  }
+  if (scenario.contains("versions") && scenario["versions"].is_array()) {
+    for (strategies::Json& v : scenario["versions"]) {
+      if (!v.is_object()) continue;
+      for (const char* key : {"service_time_scale_csv", "serviceTimeScaleCsv"}) {
+        if (v.contains(key)) rebase(v[key]);
+      }
+      if (v.contains("errors") && v["errors"].is_object() && v["errors"].contains("csv")) rebase(v["errors"]["csv"]);
     }
   }
 }

@@ -24,6 +24,8 @@ double ErrorModel::at_time(sim::TimePoint now, int in_flight) const {
       if (above <= 0) return probability;
       return std::min(1.0, probability + per_request_above_knee * above);
     }
+    case Kind::kSeries:
+      return std::clamp(interpolate(series, now), 0.0, 1.0);
   }
   return probability;
 }
@@ -33,25 +35,18 @@ bool SecurityRules::allows(int port) const {
          std::find(allowed_ports.begin(), allowed_ports.end(), port) != allowed_ports.end();
 }
 
-namespace {
-
-// The rate of a series at t: linear between points, flat before the first and after the last.
 double interpolate(const std::vector<RateProfile::Point>& points, sim::TimePoint t) {
   if (points.empty()) return 0;
   if (t <= points.front().at) return points.front().rate;
-  for (size_t i = 1; i < points.size(); ++i) {
-    if (t <= points[i].at) {
-      const RateProfile::Point& a = points[i - 1];
-      const RateProfile::Point& b = points[i];
-      if (b.at == a.at) return b.rate;
-      const double f = (t - a.at).to_seconds() / (b.at - a.at).to_seconds();
-      return a.rate + f * (b.rate - a.rate);
-    }
-  }
-  return points.back().rate;
+  if (t >= points.back().at) return points.back().rate;
+  // The first point after t; binary search, as request paths ask for every request.
+  const auto b = std::upper_bound(points.begin(), points.end(), t, [](sim::TimePoint at, const RateProfile::Point& p) { return at < p.at; });
+  const RateProfile::Point& hi = *b;
+  const RateProfile::Point& lo = *(b - 1);
+  if (hi.at == lo.at) return hi.rate;
+  const double f = (t - lo.at).to_seconds() / (hi.at - lo.at).to_seconds();
+  return lo.rate + f * (hi.rate - lo.rate);
 }
-
-}  // namespace
 
 double RateProfile::rate_at(sim::TimePoint t) const {
   double rate = base;

@@ -22,6 +22,39 @@ struct RegionConfig {
   std::vector<std::string> zones;  // e.g. {"us-east-1a", "us-east-1b"}; at least one
 };
 
+// Piecewise description of the arrival rate over time.
+struct RateProfile {
+  enum class Kind {
+    kConstant,  // `base` per second
+    kSteps,     // `base`, then each step's rate from its time on
+    kDiurnal,   // base + amplitude * sin(2 pi (t + phase) / period)
+    kSeries,    // points (time, rate), linearly interpolated, held flat after the last point
+  };
+  struct Point {
+    sim::TimePoint at;
+    double rate = 0;
+  };
+  struct Spike {
+    sim::TimePoint at;
+    sim::Duration duration;
+    double multiplier = 1;
+  };
+  Kind kind = Kind::kConstant;
+  double base = 0;
+  double amplitude = 0;
+  sim::Duration period = sim::Duration::hours(24);
+  sim::Duration phase;
+  std::vector<Point> points;  // steps and series, in time order
+  std::vector<Spike> spikes;  // multiply the rate inside their window (any kind)
+
+  double rate_at(sim::TimePoint t) const;
+  // An upper bound of rate_at over the whole run, for thinning.
+  double max_rate() const;
+};
+
+// The value of a series at t: linear between points, flat before the first and after the last.
+double interpolate(const std::vector<RateProfile::Point>& points, sim::TimePoint t);
+
 // How the probability that a request fails with an application error evolves.
 struct ErrorModel {
   enum class Kind {
@@ -30,6 +63,7 @@ struct ErrorModel {
     kRamp,      // `probability` until `at`, rising linearly to `probability_after` at `until`
     kLoad,      // `probability` while in-flight requests <= `load_knee`, then rising by
                 // `per_request_above_knee` for each request above it (capped at 1)
+    kSeries,    // `series` (time, probability), interpolated: a recorded error rate replayed
   };
   Kind kind = Kind::kConstant;
   double probability = 0;
@@ -38,6 +72,7 @@ struct ErrorModel {
   sim::TimePoint until;  // run time
   int load_knee = 0;
   double per_request_above_knee = 0;
+  std::vector<RateProfile::Point> series;
 
   // The probability at run time `now` for an instance with `in_flight` requests.
   double at_time(sim::TimePoint now, int in_flight) const;
@@ -67,6 +102,9 @@ struct VersionProfile {
   // Mean time between crashes of one running instance (exponential); none when unset.
   std::optional<sim::Duration> crash_mtbf;
   HealthBehaviour health;
+  // Service times are multiplied by this series (time, multiplier) when it is set: a recorded
+  // latency profile replayed.
+  std::vector<RateProfile::Point> service_time_scale;
   int workers = 8;          // requests served at once per instance
   int queue_limit = 100;    // requests waiting per instance; one more is refused with 503
 };
@@ -122,35 +160,6 @@ struct ServerGroupConfig {
   bool start_running = true;
 };
 
-// Piecewise description of the arrival rate over time.
-struct RateProfile {
-  enum class Kind {
-    kConstant,  // `base` per second
-    kSteps,     // `base`, then each step's rate from its time on
-    kDiurnal,   // base + amplitude * sin(2 pi (t + phase) / period)
-    kSeries,    // points (time, rate), linearly interpolated, held flat after the last point
-  };
-  struct Point {
-    sim::TimePoint at;
-    double rate = 0;
-  };
-  struct Spike {
-    sim::TimePoint at;
-    sim::Duration duration;
-    double multiplier = 1;
-  };
-  Kind kind = Kind::kConstant;
-  double base = 0;
-  double amplitude = 0;
-  sim::Duration period = sim::Duration::hours(24);
-  sim::Duration phase;
-  std::vector<Point> points;  // steps and series, in time order
-  std::vector<Spike> spikes;  // multiply the rate inside their window (any kind)
-
-  double rate_at(sim::TimePoint t) const;
-  // An upper bound of rate_at over the whole run, for thinning.
-  double max_rate() const;
-};
 
 struct TrafficSourceConfig {
   std::string name = "users";

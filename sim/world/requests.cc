@@ -2,6 +2,7 @@
 // the outcome each side saw. This is the hot path of a run (millions of requests per simulated
 // hour): it allocates nothing and schedules at most two events per attempt.
 #include <algorithm>
+#include <cmath>
 
 #include "sim/kernel/distributions.h"
 #include "sim/world/world.h"
@@ -161,7 +162,12 @@ void World::admit(Instance& inst, uint32_t a) {
 
 void World::start_service(Instance& inst, uint32_t a) {
   ++inst.busy;
-  const sim::TimePoint done = loop_.now() + inst.profile->service_time.sample_duration(inst.service_rng);
+  sim::Duration service = inst.profile->service_time.sample_duration(inst.service_rng);
+  if (!inst.profile->service_time_scale.empty()) {
+    const double scale = std::max(0.0, interpolate(inst.profile->service_time_scale, loop_.now()));
+    service = sim::Duration::micros(std::llround(double(service.count_micros()) * scale));
+  }
+  const sim::TimePoint done = loop_.now() + service;
   Attempt& at = attempts_[a];
   if (!at.client_done) {
     const sim::TimePoint deadline =

@@ -337,3 +337,31 @@ TEST(LoaderExpectations, ChecksNamesAndBounds) {
 
 }  // namespace
 }  // namespace deploysim::scenarios
+
+namespace deploysim::scenarios {
+namespace {
+
+// Recorded series replayed: a version's error rate and a latency multiplier over run time.
+TEST_F(ExtendsTest, ReplaysRecordedErrorAndLatencySeries) {
+  write("bases/errors.csv", "time,probability\n0,0.01\n10m,0.21\n");
+  write("bases/latency.csv", "time,multiplier\n0,1\n5m,3\n");
+  write("bases/replay.json", with(kBase, R"("errors": {"probability": 0.01}})",
+                                   R"("errors": {"csv": "errors.csv"}, "service_time_scale_csv": "latency.csv"})"));
+  write("child.json", R"({"extends": "bases/replay.json"})");
+  const sim::Result<LoadedScenario> s = load_scenario(dir_ / "child.json");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const world::VersionProfile& v1 = s->world.versions[0];
+  const auto at = [](int seconds) { return sim::TimePoint::start() + sim::Duration::seconds(seconds); };
+  EXPECT_DOUBLE_EQ(v1.errors.at_time(at(0), 0), 0.01);
+  EXPECT_NEAR(v1.errors.at_time(at(300), 0), 0.11, 1e-12);  // halfway between the points
+  EXPECT_DOUBLE_EQ(v1.errors.at_time(at(3600), 0), 0.21);   // flat after the last
+  EXPECT_NEAR(world::interpolate(v1.service_time_scale, at(150)), 2, 1e-12);
+
+  write("bases/errors.csv", "time,probability\n0,0.01\n10m,1.5\n");
+  const sim::Result<LoadedScenario> bad = load_scenario(dir_ / "child.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("versions[0].errors.csv: bases/errors.csv: probability 1.5 at T+10m is above 1"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace deploysim::scenarios
