@@ -258,6 +258,8 @@ int run_scenario(const RunArgs& args) {
                   c.score, c.classification.c_str(), c.metrics.c_str());
     }
   }
+  print_scorecard(r.scorecard);
+  const std::vector<scenarios::Unmet> unmet = scenarios::check_run(scenario, r);
   std::printf("\n  checks\n");
   for (const scenarios::WorldRunSummary::Check& c : r.checks) {
     const char* verdict = c.violations.empty() ? (c.expected ? "FAIL (expected a violation, none came)" : "ok")
@@ -269,18 +271,16 @@ int run_scenario(const RunArgs& args) {
       std::printf("    %-14s %s\n", sim::to_string(v.at).c_str(), v.what.c_str());
     }
   }
+  if (scenario.has_expectations) {
+    std::printf("\n  expectations: %s\n", unmet.empty() ? "all met" : "NOT MET (deploysim test reports them)");
+    for (const scenarios::Unmet& u : unmet) std::printf("    %s\n", u.what.c_str());
+  }
   std::printf("\n  health transitions %s, crashes %s\n", with_commas(r.health_transitions).c_str(),
               with_commas(r.crashes).c_str());
   std::printf("  fingerprint %s over %s trace events%s%s\n", hex64(r.trace_hash).c_str(),
               with_commas(r.trace_events).c_str(), args.trace.empty() ? "" : ", written to ",
               args.trace.c_str());
   if (!args.metrics.empty()) std::printf("  metrics written to %s\n", args.metrics.c_str());
-  print_scorecard(r.scorecard);
-  const std::vector<scenarios::Unmet> unmet = scenarios::check_run(scenario, r);
-  if (scenario.has_expectations) {
-    std::printf("\n  expectations: %s\n", unmet.empty() ? "all met" : "NOT MET");
-    for (const scenarios::Unmet& u : unmet) std::printf("    %s\n", u.what.c_str());
-  }
   bool outputs_ok = write_output(args.report, scenarios::run_report_json(scenario, r, unmet).dump(2) + "\n", "run") &&
                     write_output(args.markdown, scenarios::run_markdown(scenario, r, unmet), "run");
   if (outputs_ok && !args.chrome_trace.empty()) {

@@ -1224,7 +1224,7 @@ sim::Result<strategies::Json> resolve_extends(const std::string& text, const fs:
   sim::Result<std::string> base_text = read_text(base_path);
   if (!base_text.ok()) return sim::invalid_argument(path.string() + ": extends: " + base_text.error().message);
   sim::Result<strategies::Json> base = resolve_extends(*base_text, base_path, seen);
-  if (!base.ok()) return base.error();
+  if (!base.ok()) return sim::invalid_argument(path.string() + ": extends: " + base.error().message);
   if (!base->is_object()) return sim::invalid_argument(base_path.string() + ": expected a JSON scenario object");
   rebase_paths(*base, base_path.parent_path(), dir);
   json.erase("extends");

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "scenarios/world_run.h"
@@ -283,18 +284,29 @@ std::string sweep_report_json(const SweepResult& result) {
   return j.dump(1) + "\n";
 }
 
+namespace {
+
+// A whole number >= 0 under `key`; nlohmann converts floats to integers without range checks.
+uint64_t whole(const OJson& j, const char* key) {
+  const OJson& v = j.at(key);
+  if (!v.is_number_unsigned()) throw std::invalid_argument(std::string(key) + ": expected a whole number >= 0");
+  return v.get<uint64_t>();
+}
+
+}  // namespace
+
 sim::Result<SweepResult> parse_sweep_report(const std::string& text, const std::string& file) {
   const OJson j = OJson::parse(text, nullptr, false);
   const auto bad = [&](const std::string& what) { return sim::invalid_argument(file + ": " + what); };
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object; expected a report of deploysim sweep --out");
-  if (j.value("kind", std::string()) != "deploysim sweep") return bad("kind: expected \"deploysim sweep\" (written by deploysim sweep --out)");
-  if (j.value("format", 0) != 1) return bad("format: expected 1");
   SweepResult r;
   try {
+    if (!j.contains("kind") || j["kind"] != "deploysim sweep") return bad("kind: expected \"deploysim sweep\" (written by deploysim sweep --out)");
+    if (!j.contains("format") || j["format"] != 1) return bad("format: expected 1");
     r.identity.scenario = j.at("scenario").get<std::string>();
     r.identity.file = j.at("file").get<std::string>();
-    r.identity.seed = j.at("seed").get<uint64_t>();
-    r.identity.seeds = j.at("seeds").get<uint64_t>();
+    r.identity.seed = whole(j, "seed");
+    r.identity.seeds = whole(j, "seeds");
     const auto hash = parse_hex(j.at("scenario_hash").get<std::string>());
     if (!hash) return bad("scenario_hash: expected 16 hexadecimal digits");
     r.identity.scenario_hash = *hash;
@@ -312,8 +324,8 @@ sim::Result<SweepResult> parse_sweep_report(const std::string& text, const std::
       const std::string where = "replications[" + std::to_string(k++) + "]";
       Replication rep;
       rep.variant = x.at("variant").get<std::string>();
-      rep.index = x.at("index").get<uint64_t>();
-      rep.seed = x.at("seed").get<uint64_t>();
+      rep.index = whole(x, "index");
+      rep.seed = whole(x, "seed");
       rep.outcome = x.at("outcome").get<std::string>();
       rep.verdict = x.at("verdict").get<std::string>();
       rep.execution_status = x.at("execution_status").get<std::string>();
@@ -330,7 +342,9 @@ sim::Result<SweepResult> parse_sweep_report(const std::string& text, const std::
         if (v.is_null()) {
           rep.figures.push_back(std::nullopt);
         } else {
-          rep.figures.push_back(v.get<double>());
+          const double value = v.get<double>();
+          if (!std::isfinite(value)) return bad(where + ".figures." + name + ": expected a finite number or null");
+          rep.figures.push_back(value);
         }
       }
       if (std::find(r.identity.variants.begin(), r.identity.variants.end(), rep.variant) == r.identity.variants.end()) {
@@ -341,6 +355,8 @@ sim::Result<SweepResult> parse_sweep_report(const std::string& text, const std::
     }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("not a sweep report: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    return bad(e.what());
   }
   return r;
 }
