@@ -25,7 +25,7 @@ std::string cluster_of(const std::string& group) { return providers::cluster_of_
 
 class HealthyCapacity : public Checker {
  public:
-  explicit HealthyCapacity(int floor) : floor_(floor) {}
+  HealthyCapacity(int floor, std::set<std::string> watched) : floor_(floor), watched_(std::move(watched)) {}
   const char* name() const override { return "healthy-capacity"; }
   void observe(const trace::Event& e) override {
     // The state that counts at a moment is the one after all of that moment's events.
@@ -41,6 +41,7 @@ class HealthyCapacity : public Checker {
  private:
   void check() {
     for (const auto& [lb, instances] : state_.in_service()) {
+      if (!watched_.empty() && watched_.count(lb) == 0) continue;
       const int n = static_cast<int>(instances.size());
       if (n >= floor_) {
         reached_.insert(lb);
@@ -53,6 +54,7 @@ class HealthyCapacity : public Checker {
   }
 
   int floor_;
+  std::set<std::string> watched_;
   sim::TimePoint now_;
   ServingState state_;
   std::set<std::string> reached_;  // load balancers that have had the floor
@@ -136,7 +138,7 @@ class PipelinesFinish : public Checker {
 
 std::vector<std::unique_ptr<Checker>> make_checkers(const CheckOptions& options) {
   std::vector<std::unique_ptr<Checker>> out;
-  out.push_back(std::make_unique<HealthyCapacity>(options.healthy_floor));
+  out.push_back(std::make_unique<HealthyCapacity>(options.healthy_floor, options.user_load_balancers));
   out.push_back(std::make_unique<RollbackRestores>());
   out.push_back(std::make_unique<NoDestroyWhileServing>());
   out.push_back(std::make_unique<PipelinesFinish>());

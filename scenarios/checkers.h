@@ -2,9 +2,9 @@
 // from the strategies they judge (TigerBeetle's state checkers). Each watches the events as they
 // are recorded and reports the moments its invariant broke:
 //
-//   healthy-capacity   behind every load balancer, the instances in service never drop below the
-//                      scenario's floor once they have reached it (checks.healthy_floor, default
-//                      1: never an outage);
+//   healthy-capacity   behind every load balancer users' traffic reaches, the instances in service
+//                      never drop below the scenario's floor once they have reached it
+//                      (checks.healthy_floor, default 1: never an outage);
 //   rollback-restores  once a rollbackCluster stage succeeds, every instance of the cluster in
 //                      service runs the restored group's version;
 //   no-destroy-serving no server group is destroyed while any of its instances is in service;
@@ -17,6 +17,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ class Checker {
 
 struct CheckOptions {
   int healthy_floor = 1;
+  // The load balancers healthy-capacity watches: those users' traffic reaches (a blue-green
+  // preview balancer that only testers use may empty). Empty: every one.
+  std::set<std::string> user_load_balancers;
 };
 
 // The checkers, each new.

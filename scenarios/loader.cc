@@ -553,6 +553,7 @@ class Converter {
       }
       if (t.retries().max() < 0) problem(field(path, "retries.max"), "must be >= 0");
       c.max_retries = std::max(0, t.retries().max());
+      c.synthetic = t.synthetic();
       if (auto d = duration(t.retries().backoff(), field(path, "retries.backoff"), Duration::millis(100), Bound::kNonNegative)) {
         c.retry_backoff = *d;
       }
@@ -1190,6 +1191,8 @@ void rebase_paths(strategies::Json& scenario, const fs::path& from, const fs::pa
 sim::Result<std::string> read_text(const fs::path& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return sim::io_error(path.string() + ": is a directory, not a scenario file");
+  // Devices and pipes (/dev/zero, a FIFO) could be read forever.
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) return sim::io_error(path.string() + ": not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return sim::io_error("cannot read scenario file " + path.string() + ": " + std::strerror(errno));
   return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -165,6 +165,7 @@ Scorecard ScorecardRecorder::finish(const world::World& w, sim::TimePoint end) {
     if (w.version(static_cast<uint32_t>(v)).name == c.candidate) c.candidate_bad = w.version(static_cast<uint32_t>(v)).bad;
   }
   for (size_t s = 0; s < w.traffic_source_count(); ++s) {
+    if (w.traffic_source(s).config.synthetic) continue;
     const world::IntervalStats total = w.traffic_source(s).client.total();
     c.user_requests += total.requests();
     c.failed_requests += total.errors();

@@ -166,7 +166,11 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
     fs::remove(probe, ec);
   }
 
-  std::vector<std::unique_ptr<Checker>> checkers = make_checkers(CheckOptions{scenario.checks.healthy_floor});
+  CheckOptions check_options{scenario.checks.healthy_floor, {}};
+  for (const world::TrafficSourceConfig& t : scenario.world.traffic) {
+    if (!t.synthetic) check_options.user_load_balancers.insert(t.load_balancer);
+  }
+  std::vector<std::unique_ptr<Checker>> checkers = make_checkers(check_options);
   ScorecardRecorder scorecard(ScorecardSettings{scenario.candidate, scenario.availability});
   trace->set_observer([&checkers, &scorecard](const trace::Event& e) {
     for (const auto& c : checkers) c->observe(e);

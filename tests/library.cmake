@@ -4,6 +4,14 @@
 # must exist: a scenario added without a test, or a test whose scenario is gone, stops
 # configuration.
 set(DEPLOYSIM_LIBRARY_SCENARIOS
+  bluegreen-api-throttling
+  bluegreen-crash-loop
+  bluegreen-error-regression
+  bluegreen-flapping-health
+  bluegreen-good-candidate
+  bluegreen-latency-regression
+  bluegreen-slow-boot
+  bluegreen-zone-outage
   broken-redblack-negative
   canary-bad-candidate
   canary-good-candidate

@@ -167,6 +167,9 @@ struct TrafficSourceConfig {
   RateProfile rate;
   int max_retries = 0;  // retries of a failed request (5xx or timeout)
   sim::Duration retry_backoff = sim::Duration::millis(100);
+  // Test traffic (smoke tests, a blue-green preview's testers), not users: left out of
+  // ServerGroup::users' failures and of the scorecard's user figures.
+  bool synthetic = false;
 };
 
 struct FaultConfig {

@@ -148,7 +148,7 @@ struct ServerGroup {
   MetricSeries metrics;  // server side, all instances
   // What users got from this group, for scorecards: when requests were first and last routed to
   // it, the first it served badly (failed, or slower than WorldConfig::bad_latency), and user
-  // requests that failed on an attempt it took (after any retries).
+  // requests that failed on an attempt it took (after any retries; synthetic traffic left out).
   struct Users {
     uint64_t routed = 0;
     uint64_t failed = 0;

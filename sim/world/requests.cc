@@ -228,7 +228,7 @@ void World::finish_client(uint32_t a, Outcome outcome) {
                          [this, s, user_start, next] { send(s, user_start, next); });
   } else {
     src.client.record(loop_.now(), outcome, loop_.now() - at.user_start);
-    if (is_error(outcome) && at.routed) {
+    if (is_error(outcome) && at.routed && !src.config.synthetic) {
       ServerGroup::Users& users = instances_[index_of(at.instance)].owner->users;
       ++users.failed;
       if (!users.any_bad) {

@@ -130,3 +130,32 @@ TEST(Checkers, PipelinesFinish) {
 
 }  // namespace
 }  // namespace deploysim::scenarios
+
+namespace deploysim::scenarios {
+namespace {
+
+// A load balancer only test traffic reaches (a blue-green preview) may empty; one users reach may not.
+TEST(Checkers, HealthyCapacityWatchesTheLoadBalancersUsersReach) {
+  std::vector<trace::Event> events = {target(0, "a", "g0", "in_service"), target(0, "b", "g0", "in_service")};
+  trace::Event preview = target(0, "p", "g1", "in_service");
+  preview.mutable_target()->set_load_balancer("preview");
+  events.push_back(preview);
+  trace::Event gone = target(60, "p", "g1", "draining");
+  gone.mutable_target()->set_load_balancer("preview");
+  events.push_back(gone);
+  const auto violations = [&](std::set<std::string> watched) {
+    for (const auto& c : make_checkers(CheckOptions{1, std::move(watched)})) {
+      if (std::string(c->name()) != "healthy-capacity") continue;
+      for (const trace::Event& e : events) c->observe(e);
+      c->finish(sim::TimePoint::from_micros(3600000000));
+      return c->violations().size();
+    }
+    return size_t{99};
+  };
+  EXPECT_EQ(violations({"web"}), 0u);
+  EXPECT_EQ(violations({}), 1u);  // no traffic in the scenario: every balancer is watched
+  EXPECT_EQ(violations({"web", "preview"}), 1u);
+}
+
+}  // namespace
+}  // namespace deploysim::scenarios
