@@ -215,6 +215,20 @@ std::vector<std::string> chosen_variants(const SweepArgs& args, const std::vecto
   return out;
 }
 
+// Prints a case's PASS line (with `detail`) or its FAIL lines and reproducing command, and counts it.
+void print_case(const scenarios::TestCaseResult& c, const std::string& detail, int& passed, int& failed) {
+  if (c.failures.empty()) {
+    ++passed;
+    std::printf("PASS  %-44s %s\n", c.name.c_str(), detail.c_str());
+  } else {
+    ++failed;
+    std::printf("FAIL  %-44s %s\n", c.name.c_str(), c.failures.front().c_str());
+    for (size_t i = 1; i < c.failures.size(); ++i) std::printf("      %-44s %s\n", "", c.failures[i].c_str());
+    std::printf("      reproduce: %s\n", c.reproduce.c_str());
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int run_sweep_command(const SweepArgs& args) {
@@ -310,17 +324,7 @@ int run_test(const TestArgs& args) {
     for (const scenarios::Unmet& u : scenarios::check_run(scenario, *run)) tc.failures.push_back(u.what);
     tc.seconds = seconds_since(start);
     const scenarios::Scorecard& c = run->scorecard;
-    if (tc.failures.empty()) {
-      ++passed;
-      std::printf("PASS  %-44s %s%s%s\n", tc.name.c_str(), c.outcome.c_str(), c.execution_status.empty() ? "" : ", ",
-                  c.execution_status.c_str());
-    } else {
-      ++failed;
-      std::printf("FAIL  %-44s %s\n", tc.name.c_str(), tc.failures.front().c_str());
-      for (size_t i = 1; i < tc.failures.size(); ++i) std::printf("      %-44s %s\n", "", tc.failures[i].c_str());
-      std::printf("      reproduce: %s\n", tc.reproduce.c_str());
-    }
-    std::fflush(stdout);
+    print_case(tc, c.outcome + (c.execution_status.empty() ? "" : ", " + c.execution_status), passed, failed);
     cases.push_back(tc);
     if (!args.sweeps || scenario.expect.sweep_seeds == 0) continue;
 
@@ -346,17 +350,10 @@ int run_test(const TestArgs& args) {
     const std::vector<scenarios::VariantStats> stats = scenarios::sweep_stats(*swept);
     for (const scenarios::Unmet& u : scenarios::check_sweep(scenario, stats.front())) sweep_case.failures.push_back(u.what);
     sweep_case.seconds = seconds_since(sweep_start);
-    if (sweep_case.failures.empty()) {
-      ++passed;
-      std::printf("PASS  %-44s %d seeds: right %" PRIu64 " of %" PRIu64 "\n", sweep_case.name.c_str(), scenario.expect.sweep_seeds,
-                  stats.front().verdict_correct, stats.front().replications);
-    } else {
-      ++failed;
-      std::printf("FAIL  %-44s %s\n", sweep_case.name.c_str(), sweep_case.failures.front().c_str());
-      for (size_t i = 1; i < sweep_case.failures.size(); ++i) std::printf("      %-44s %s\n", "", sweep_case.failures[i].c_str());
-      std::printf("      reproduce: %s\n", sweep_case.reproduce.c_str());
-    }
-    std::fflush(stdout);
+    print_case(sweep_case,
+               std::to_string(scenario.expect.sweep_seeds) + " seeds: right " + std::to_string(stats.front().verdict_correct) + " of " +
+                   std::to_string(stats.front().replications),
+               passed, failed);
     cases.push_back(sweep_case);
   }
   std::printf("\n%d passed, %d failed, %d could not run\n", passed, failed, errors);

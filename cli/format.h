@@ -6,13 +6,11 @@
 #include <cstdio>
 #include <string>
 
+#include "sim/kernel/hash.h"
+
 namespace deploysim::cli {
 
-inline std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016" PRIx64, value);
-  return buffer;
-}
+using sim::hex64;
 
 inline std::string with_commas(uint64_t value) {
   std::string digits = std::to_string(value);

@@ -564,16 +564,16 @@ class Converter {
   // A "time,<value>" file (a rate per second, a probability, a multiplier): time as a duration
   // ("90s") or plain seconds, the value a number >= 0. A first line that does not parse is taken
   // as a header.
-  std::vector<world::RateProfile::Point> read_csv(const std::string& name, const std::string& path, const std::string& value = "rate") {
+  std::vector<world::RateProfile::Point> read_csv(const std::string& name, const std::string& path, const std::string& noun = "rate") {
     std::vector<world::RateProfile::Point> points;
     if (name.empty()) {
-      problem(path, "required: the path of a time," + value + " file");
+      problem(path, "required: the path of a time," + noun + " file");
       return points;
     }
     const fs::path csv = fs::path(name).is_absolute() ? fs::path(name) : file_.parent_path() / name;
     std::ifstream in(csv);
     if (!in) {
-      problem(path, "cannot read " + value + " file " + csv.string());
+      problem(path, "cannot read " + noun + " file " + csv.string());
       return points;
     }
     std::string line;
@@ -602,7 +602,7 @@ class Converter {
       }
       if (!at || !rate) {
         if (points.empty() && number == 1) continue;  // a header
-        problem(path, where + ": expected \"time," + value + "\" (time like 90s or seconds, " + value + " >= 0), got " + in_quotes(line));
+        problem(path, where + ": expected \"time," + noun + "\" (time like 90s or seconds, " + noun + " >= 0), got " + in_quotes(line));
         continue;
       }
       if (!points.empty() && TimePoint::start() + *at < points.back().at) {
@@ -611,7 +611,7 @@ class Converter {
       }
       points.push_back({TimePoint::start() + *at, *rate});
     }
-    if (points.empty()) problem(path, value + " file " + csv.string() + " has no time," + value + " rows");
+    if (points.empty()) problem(path, noun + " file " + csv.string() + " has no time," + noun + " rows");
     return points;
   }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "sim/kernel/hash.h"
 #include "sim/kernel/trace.h"
 
 namespace deploysim::scenarios {
@@ -57,15 +58,9 @@ OJson scorecard_json(const Scorecard& c) {
   j["verdict"] = c.verdict;
   j["verdict_correct"] = c.verdict_correct;
   j["candidate_serving_at_end"] = c.candidate_serving_at_end;
-  OJson figures = OJson::object();
-  for (const auto& [name, value] : scorecard_figures(c)) {
-    if (value) {
-      figures[name] = *value;
-    } else {
-      figures[name] = nullptr;
-    }
-  }
-  j["figures"] = figures;
+  std::vector<std::optional<double>> values;
+  for (const auto& [name, value] : scorecard_figures(c)) values.push_back(value);
+  j["figures"] = figures_json(values);
   j["availability_objective"] = c.availability_objective;
   j["steady_instances"] = c.steady_instances;
   j["first_bad_s"] = optional_time(c.first_bad);
@@ -80,9 +75,7 @@ OJson run_report_json(const LoadedScenario& scenario, const WorldRunSummary& run
   j["file"] = scenario.path.string();
   if (!scenario.variant.empty()) j["variant"] = scenario.variant;
   j["seed"] = run.seed;
-  char hash[17];
-  std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(run.trace_hash));
-  j["fingerprint"] = hash;
+  j["fingerprint"] = sim::hex64(run.trace_hash);
   j["trace_events"] = run.trace_events;
   j["simulated_s"] = run.simulated.to_seconds();
   j["scorecard"] = scorecard_json(run.scorecard);

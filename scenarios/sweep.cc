@@ -11,27 +11,13 @@
 #include <thread>
 
 #include "scenarios/world_run.h"
+#include "sim/kernel/hash.h"
 #include "sim/kernel/rng.h"
 
 namespace deploysim::scenarios {
 namespace {
 
 using OJson = nlohmann::ordered_json;
-
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-std::string hex(uint64_t v) {
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(v));
-  return text;
-}
 
 std::optional<uint64_t> parse_hex(const std::string& s) {
   if (s.empty() || s.size() > 16) return std::nullopt;
@@ -74,7 +60,7 @@ sim::Result<SweepResult> run_sweep(const std::filesystem::path& path, const Swee
   SweepResult result;
   sim::Result<LoadedScenario> base = variants.front().empty() ? sim::Result<LoadedScenario>(scenarios.front()) : load_scenario(path);
   if (!base.ok()) return base.error();
-  result.identity = {base->name, path.string(), base->seed, options.seeds, fnv1a(base->text), variants};
+  result.identity = {base->name, path.string(), base->seed, options.seeds, sim::fnv1a64(base->text), variants};
   result.shard_index = options.shard_index;
   result.shard_count = options.shard_count;
 
@@ -217,6 +203,19 @@ std::vector<Unmet> check_sweep(const LoadedScenario& scenario, const VariantStat
   return unmet;
 }
 
+OJson figures_json(const std::vector<std::optional<double>>& values) {
+  OJson out = OJson::object();
+  const std::vector<std::string>& names = scorecard_figure_names();
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    if (values[i]) {
+      out[names[i]] = *values[i];
+    } else {
+      out[names[i]] = nullptr;
+    }
+  }
+  return out;
+}
+
 std::string sweep_report_json(const SweepResult& result) {
   OJson j;
   j["kind"] = "deploysim sweep";
@@ -225,7 +224,7 @@ std::string sweep_report_json(const SweepResult& result) {
   j["file"] = result.identity.file;
   j["seed"] = result.identity.seed;
   j["seeds"] = result.identity.seeds;
-  j["scenario_hash"] = hex(result.identity.scenario_hash);
+  j["scenario_hash"] = sim::hex64(result.identity.scenario_hash);
   j["variants"] = result.identity.variants;
   const bool complete = result.shard_count == 1;
   if (!complete) j["shard"] = std::to_string(result.shard_index) + "/" + std::to_string(result.shard_count);
@@ -255,7 +254,6 @@ std::string sweep_report_json(const SweepResult& result) {
     j["stats"] = stats;
   }
   OJson reps = OJson::array();
-  const std::vector<std::string>& names = scorecard_figure_names();
   for (const Replication& r : result.replications) {
     OJson x;
     x["variant"] = r.variant;
@@ -268,16 +266,8 @@ std::string sweep_report_json(const SweepResult& result) {
     x["verdict_correct"] = r.verdict_correct;
     x["candidate_serving_at_end"] = r.candidate_serving_at_end;
     x["checks_passed"] = r.checks_passed;
-    x["fingerprint"] = hex(r.fingerprint);
-    OJson f = OJson::object();
-    for (size_t i = 0; i < names.size() && i < r.figures.size(); ++i) {
-      if (r.figures[i]) {
-        f[names[i]] = *r.figures[i];
-      } else {
-        f[names[i]] = nullptr;
-      }
-    }
-    x["figures"] = f;
+    x["fingerprint"] = sim::hex64(r.fingerprint);
+    x["figures"] = figures_json(r.figures);
     reps.push_back(x);
   }
   j["replications"] = reps;

@@ -64,6 +64,10 @@ struct SweepResult {
   std::vector<Replication> replications;  // by variant (in identity order), then index
 };
 
+// Scorecard figures as a JSON object by name (scorecard_figure_names() order), null where a
+// figure does not apply: how run reports and sweep reports both write them.
+nlohmann::ordered_json figures_json(const std::vector<std::optional<double>>& values);
+
 // Runs the replications of this shard. Errors: a variant that does not load.
 sim::Result<SweepResult> run_sweep(const std::filesystem::path& scenario, const SweepOptions& options);
 

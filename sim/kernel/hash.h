@@ -3,8 +3,11 @@
 // vectors are its specification (tests/kernel/hash_test.cc checks them).
 #pragma once
 
+#include <cinttypes>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace deploysim::sim {
@@ -32,5 +35,12 @@ class Fnv1a64 {
 };
 
 constexpr uint64_t fnv1a64(std::string_view text) { return Fnv1a64().update(text).value(); }
+
+// A hash as people and files see it: 16 lowercase hexadecimal digits.
+inline std::string hex64(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016" PRIx64, value);
+  return text;
+}
 
 }  // namespace deploysim::sim

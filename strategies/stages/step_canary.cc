@@ -87,10 +87,10 @@ class PlanStepTask : public Task {
       ctx["stableReplicas"] = -1;
       ctx.erase("weights");
       ctx.erase("holdWeights");
-      const auto split = [&](double canary_weight) {
+      const auto split_of = [&](double canary_weight) {
         return Json::array({Json::array({stable, 100 - canary_weight}), Json::array({canary, canary_weight})});
       };
-      const auto weights = [&](double canary_weight) { ctx["weights"] = split(canary_weight); };
+      const auto weights = [&](double canary_weight) { ctx["weights"] = split_of(canary_weight); };
       // The canary's size as setCanaryScale has it, else from the weight (Argo: traffic routing only).
       const auto routed_canary = [&](int weight) {
         const Json scale = rollout.context.value("canaryScale", Json::object());
@@ -106,7 +106,7 @@ class PlanStepTask : public Task {
         const int weight = kind == "promote" ? 100 : int_field(ctx, "weight").value_or(0);
         // With a router, the canary's first instances must not take traffic before its first
         // weight is set: stable takes it all until then.
-        if (router && kind == "setWeight" && !rollout.context.contains("currentWeight")) ctx["holdWeights"] = split(0);
+        if (router && kind == "setWeight" && !rollout.context.contains("currentWeight")) ctx["holdWeights"] = split_of(0);
         rollout.context["currentWeight"] = weight;
         if (router) {
           ctx["canaryReplicas"] = kind == "promote" ? replicas : routed_canary(weight);

@@ -39,8 +39,8 @@ TEST_P(LibraryDeterminism, TwoRunsAreTheSameRun) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Library, LibraryDeterminism, ::testing::ValuesIn(library_scenarios()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
+                         [](const ::testing::TestParamInfo<std::string>& scenario) {
+                           std::string name = scenario.param;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
