@@ -98,15 +98,20 @@ class PlanStepTask : public Task {
         if (scale.contains("weight")) return traffic_routed_canary_replicas(replicas, int_field(scale, "weight").value_or(0));
         return traffic_routed_canary_replicas(replicas, weight);
       };
+      // With a router, the canary's instances must not take traffic before a weight says so: the
+      // first step that sizes the canary pins the balancer to stable before the resize.
+      const bool sizes_canary = kind == "setWeight" || kind == "setCanaryScale" || kind == "promote";
+      if (router && sizes_canary && !rollout.context.value("canaryHeld", false)) {
+        ctx["holdWeights"] = split_of(0);
+        rollout.context["canaryHeld"] = true;
+      }
       if (kind == "preview") {
         // Blue-green: the new group joins with no active traffic, at its preview size.
         ctx["canaryReplicas"] = int_field(rollout.context, "previewReplicaCount").value_or(replicas);
         weights(0);
+        rollout.context["canaryHeld"] = true;
       } else if (kind == "setWeight" || kind == "promote") {
         const int weight = kind == "promote" ? 100 : int_field(ctx, "weight").value_or(0);
-        // With a router, the canary's first instances must not take traffic before its first
-        // weight is set: stable takes it all until then.
-        if (router && kind == "setWeight" && !rollout.context.contains("currentWeight")) ctx["holdWeights"] = split_of(0);
         rollout.context["currentWeight"] = weight;
         if (router) {
           ctx["canaryReplicas"] = kind == "promote" ? replicas : routed_canary(weight);

@@ -73,10 +73,13 @@ struct Rollout {
   PipelineConfig pipeline;
 
   std::vector<std::string> weight_changes;  // from the trace: "v000=80 v001=20"
+  std::vector<sim::TimePoint> weight_times;  // when each happened
 
   Rollout() {
     stack.world->trace.set_observer([this](const trace::Event& e) {
-      if (e.has_weights()) weight_changes.push_back(deploysim::testing::weights_text(e.weights()));
+      if (!e.has_weights()) return;
+      weight_changes.push_back(deploysim::testing::weights_text(e.weights()));
+      weight_times.push_back(sim::TimePoint::from_micros(e.time_us()));
     });
     hooks.loop = &stack.world->loop;
     hooks.config.id = "errors";
@@ -164,6 +167,22 @@ TEST(StepCanary, APauseWithoutDurationWaitsForTheOperator) {
   }
   EXPECT_EQ(r.execution->status(), Status::kSucceeded);
   EXPECT_EQ(r.weight_changes.at(2), "v000=60 v001=40");
+}
+
+// Sizing the canary before any weight (setCanaryScale first) pins the balancer to stable first:
+// the canary's instances take no requests until the first setWeight.
+TEST(StepCanary, ACanaryScaledBeforeItsFirstWeightTakesNoTraffic) {
+  Rollout r;
+  EXPECT_EQ(r.run(R"({"refId": "1", "type": "stepCanary", "name": "canary", "application": "shop", "stack": "prod",
+    "region": "us-east-1", "loadBalancer": "web",
+    "steps": [{"setCanaryScale": {"replicas": 2}}, {"pause": {"duration": 60}}, {"setWeight": 20}]})", "v2"),
+            Status::kSucceeded);
+  ASSERT_GE(r.weight_changes.size(), 2u);
+  EXPECT_EQ(r.weight_changes[0], "v000=100 v001=0");
+  EXPECT_EQ(r.weight_changes[1], "v000=80 v001=20");
+  const world::ServerGroup& canary = r.group("shop-prod-v001");
+  ASSERT_GT(canary.users.routed, 0u);
+  EXPECT_GE(canary.users.first_routed, r.weight_times[1]) << "the canary took requests before its first weight";
 }
 
 TEST(StepCanary, WithoutARouterInstancesCarryTheWeight) {
