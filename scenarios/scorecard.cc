@@ -127,11 +127,7 @@ bool ScorecardRecorder::others_receive_traffic() const {
 
 void ScorecardRecorder::settle() {
   if (!execution_start_ || now_ < *execution_start_) return;
-  std::set<std::string> healthy;
-  for (const auto& [lb, instances] : serving_.in_service()) {
-    for (const auto& [instance, group] : instances) healthy.insert(instance);
-  }
-  const int n = static_cast<int>(healthy.size());
+  const int n = serving_.distinct_in_service();
   if (!settled_once_) {
     peak_ = min_ = n;
     settled_once_ = true;

@@ -18,9 +18,10 @@ class ServingState {
       const trace::TargetChange& t = e.target();
       auto& serving = in_service_[t.load_balancer()];
       if (t.health() == "in_service") {
-        serving[t.instance()] = t.server_group();
-      } else {
-        serving.erase(t.instance());
+        if (serving.insert_or_assign(t.instance(), t.server_group()).second && ++balancers_of_[t.instance()] == 1) ++distinct_;
+      } else if (serving.erase(t.instance()) > 0 && --balancers_of_[t.instance()] == 0) {
+        balancers_of_.erase(t.instance());
+        --distinct_;
       }
     }
     if (e.has_weights()) {
@@ -34,6 +35,8 @@ class ServingState {
   }
   // instance -> server group, per load balancer.
   const std::map<std::string, std::map<std::string, std::string>>& in_service() const { return in_service_; }
+  // Distinct instances in service behind any load balancer.
+  int distinct_in_service() const { return distinct_; }
   std::string version_of(const std::string& group) const {
     const auto it = version_.find(group);
     return it == version_.end() ? "" : it->second;
@@ -68,6 +71,8 @@ class ServingState {
   std::map<std::string, std::map<std::string, std::string>> in_service_;
   std::map<std::string, std::map<std::string, double>> weights_;  // per load balancer, when set
   std::map<std::string, std::string> version_;
+  std::map<std::string, int> balancers_of_;  // instance -> load balancers it is in service behind
+  int distinct_ = 0;
 };
 
 }  // namespace deploysim::scenarios
