@@ -20,6 +20,10 @@
 
 namespace deploysim::providers {
 
+namespace kubernetes {
+class KubernetesCluster;
+}
+
 enum class ErrorCode {
   kOk,
   kNotFound,   // the named server group, cluster or load balancer does not exist
@@ -72,6 +76,9 @@ struct InstanceInfo {
   std::string name;
   std::string zone;
   std::vector<Health> health;
+  // What a Kubernetes readiness probe sees: the application serves and its health endpoint
+  // answers ok (pods are Ready on this, with or without a load balancer).
+  bool ready = false;
   sim::TimePoint launched_at;
 };
 
@@ -156,6 +163,13 @@ class CloudProvider {
   // Errors: kNotFound, kThrottled/kTransient.
   virtual void destroy_server_group(const std::string& server_group, Done done) = 0;
 
+  // Makes `load_balancers` the group's load balancers: it joins the new ones (running instances
+  // register and must pass health checks) and leaves the others (connections drain). Kubernetes
+  // traffic edits: pod labels starting or ceasing to match a Service's selector.
+  // Errors: kNotFound (group or load balancer), kThrottled/kTransient.
+  virtual void set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                                  Done done) = 0;
+
   // Splits a load balancer's traffic between server groups by weight; an empty list spreads it
   // over all targets again. Errors: kNotFound, kInvalid (negative weight, group not behind it).
   virtual void set_traffic_weights(const std::string& load_balancer,
@@ -166,6 +180,10 @@ class CloudProvider {
   // shows them, which can lag the truth. An unknown cluster is an empty ClusterInfo, not an error.
   // Errors: kThrottled/kTransient.
   virtual void describe_cluster(const std::string& cluster, Described done) = 0;
+
+  // The Kubernetes account over this provider that manifest stages use, or nullptr when it has
+  // none (the stages then fail, saying so).
+  virtual kubernetes::KubernetesCluster* kubernetes() { return nullptr; }
 
   // A metric of a server group over [from, to) in steps. Errors: kNotFound (unknown scope),
   // kInvalid (unknown metric, empty window), kThrottled/kTransient.
@@ -202,6 +220,10 @@ class ProviderWrapper : public CloudProvider {
   void destroy_server_group(const std::string& server_group, Done done) override {
     target_.destroy_server_group(server_group, std::move(done));
   }
+  void set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                          Done done) override {
+    target_.set_load_balancers(server_group, load_balancers, std::move(done));
+  }
   void set_traffic_weights(const std::string& load_balancer,
                            const std::vector<std::pair<std::string, double>>& weights,
                            Done done) override {
@@ -213,6 +235,7 @@ class ProviderWrapper : public CloudProvider {
   void query_metrics(const MetricsQuery& query, Measured done) override {
     target_.query_metrics(query, std::move(done));
   }
+  kubernetes::KubernetesCluster* kubernetes() override { return target_.kubernetes(); }
 
  protected:
   CloudProvider& target() { return target_; }

@@ -82,6 +82,12 @@ void FaultyProvider::destroy_server_group(const std::string& server_group, Done 
         [this, server_group, done] { target().destroy_server_group(server_group, done); });
 }
 
+void FaultyProvider::set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                                        Done done) {
+  apply("set_load_balancers", [done](const OpResult& e) { done(e); },
+        [this, server_group, load_balancers, done] { target().set_load_balancers(server_group, load_balancers, done); });
+}
+
 void FaultyProvider::set_traffic_weights(const std::string& load_balancer,
                                          const std::vector<std::pair<std::string, double>>& weights,
                                          Done done) {

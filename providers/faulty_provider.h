@@ -14,8 +14,8 @@
 namespace deploysim::providers {
 
 struct FaultRule {
-  // The operation to affect: create, clone, resize, enable, disable, destroy, set_weights,
-  // describe, metrics; or "*" for all.
+  // The operation to affect: create, clone, resize, enable, disable, destroy, set_load_balancers,
+  // set_weights, describe, metrics; or "*" for all.
   std::string operation = "*";
   ErrorCode error = ErrorCode::kTransient;  // kOk: only delay
   double probability = 1;                   // chance a matching call is affected
@@ -39,6 +39,8 @@ class FaultyProvider : public ProviderWrapper {
   void set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
                              bool enabled, Done done) override;
   void destroy_server_group(const std::string& server_group, Done done) override;
+  void set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                          Done done) override;
   void set_traffic_weights(const std::string& load_balancer,
                            const std::vector<std::pair<std::string, double>>& weights, Done done) override;
   void describe_cluster(const std::string& cluster, Described done) override;

@@ -271,6 +271,11 @@ class Converter {
       if (v.name().empty()) problem(field(path, "name"), "required");
       if (!names.insert(v.name()).second) problem(field(path, "name"), "duplicate version " + in_quotes(v.name()));
       p.bad = v.bad();
+      for (const std::string& image : v.images()) {
+        if (image.empty()) problem(field(path, "images"), "an image name must not be empty");
+        if (!names.insert(image).second) problem(field(path, "images"), "duplicate version name or image " + in_quotes(image));
+        p.images.push_back(image);
+      }
       p.boot_time = distribution(v.boot_time(), field(path, "boot_time"), Duration::seconds(30));
       p.service_time = distribution(v.service_time(), field(path, "service_time"), Duration::millis(50));
       p.errors = error_model(v.errors(), field(path, "errors"));
@@ -773,6 +778,11 @@ class Converter {
     }
     if (t.has_parameters()) plan.parameters_json = struct_json(t.parameters());
     if (t.has_event()) plan.event_json = struct_json(t.event());
+    if (t.artifacts_size() > 0) {
+      std::string list = "[";
+      for (int a = 0; a < t.artifacts_size(); ++a) list += (a ? "," : "") + struct_json(t.artifacts(a));
+      plan.artifacts_json = list + "]";
+    }
     // An event no pipeline listens for is almost always a mistake in the scenario.
     if (plan.type != "manual" && !pipelines.empty()) {
       const bool heard = std::any_of(pipelines.begin(), pipelines.end(), [&](const strategies::PipelineConfig& p) {
@@ -856,10 +866,22 @@ class Converter {
       out_e.stage = e.stage();
       out_e.type = e.type();
       out_e.fails = e.fails();
+      if (e.has_outputs()) out_e.outputs_json = struct_json(e.outputs());
       if (e.stage().empty() && e.type().empty()) problem(path, "needs a stage name or a type to match");
       if (auto d = duration(e.duration(), field(path, "duration"), Duration::seconds(30), Bound::kNonNegative)) out_e.duration = *d;
       plan.external.push_back(out_e);
     }
+    if (s_.kubernetes().manifests_size() > 0) {
+      std::string list = "[";
+      for (int m = 0; m < s_.kubernetes().manifests_size(); ++m) {
+        const std::string path = item("kubernetes", "manifests", size_t(m));
+        const google::protobuf::Struct& manifest = s_.kubernetes().manifests(m);
+        if (!manifest.fields().count("kind") || !manifest.fields().count("metadata")) problem(path, "a manifest needs kind and metadata.name");
+        list += (m ? "," : "") + struct_json(manifest);
+      }
+      plan.kubernetes_manifests_json = list + "]";
+    }
+    plan.kubernetes_application = s_.kubernetes().application();
     convert_canary_configs(plan);
     check_canary_stages(plan, pipelines);
     out.pipeline = std::move(plan);

@@ -31,6 +31,7 @@ struct PipelinePlan {
     std::string artifact;           // what deploy stages deploy
     std::string parameters_json = "{}";
     std::string event_json = "{}";  // the event's fields
+    std::string artifacts_json = "[]";  // the artifacts it brings
   };
   std::vector<Trigger> triggers;
   int64_t start_epoch = 0;  // seconds since 1970 UTC at run time 0, for cron schedules
@@ -58,8 +59,11 @@ struct PipelinePlan {
     std::string type;
     sim::Duration duration = sim::Duration::seconds(30);
     bool fails = false;
+    std::string outputs_json = "{}";  // the stage's outputs when it succeeds
   };
   std::vector<External> external;
+  std::string kubernetes_manifests_json = "[]";  // applied at time 0
+  std::string kubernetes_application;
   // The canary configs kayentaCanary stages name, each metric mapped onto a world series.
   std::vector<canary::StoredCanaryConfig> canary_configs;
 };

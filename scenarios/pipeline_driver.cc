@@ -39,6 +39,18 @@ sim::Status PipelineDriver::start() {
   }
   pipeline_ = all_[chosen_];
   api_.start();
+  const strategies::Json initial = strategies::Json::parse(plan_.kubernetes_manifests_json, nullptr, false);
+  if (initial.is_array() && !initial.empty()) {
+    providers::kubernetes::DeployRequest request;
+    request.manifests.assign(initial.begin(), initial.end());
+    request.moniker = strategies::Json{{"app", plan_.kubernetes_application.empty() ? pipeline_.application
+                                                                                    : plan_.kubernetes_application}};
+    provider_.kubernetes()->deploy(request, [this](const providers::kubernetes::DeployResult& r) {
+      if (!r.result.ok()) {
+        std::fprintf(stderr, "kubernetes: the initial manifests did not apply: %s\n", r.result.message.c_str());
+      }
+    });
+  }
   for (const PipelinePlan::Trigger& t : plan_.triggers) {
     if (t.type == "cron") {
       for (size_t i = 0; i < all_.size(); ++i) {
@@ -75,6 +87,8 @@ strategies::Json PipelineDriver::trigger_json(const PipelinePlan::Trigger& plan)
   trigger["type"] = plan.type;
   trigger["artifact"] = plan.artifact;
   trigger["parameters"] = parsed_object(plan.parameters_json);
+  trigger["artifacts"] = strategies::Json::parse(plan.artifacts_json, nullptr, false);
+  if (!trigger["artifacts"].is_array()) trigger["artifacts"] = strategies::Json::array();
   return trigger;
 }
 
@@ -248,6 +262,7 @@ strategies::ExternalOutcome PipelineDriver::external_stage(const strategies::Sta
     outcome.duration = chosen->duration;
     outcome.succeeds = !chosen->fails;
     outcome.message = "modelled " + stage.type + " failed";
+    outcome.outputs = parsed_object(chosen->outputs_json);
   }
   return outcome;
 }

@@ -184,10 +184,10 @@ Scorecard ScorecardRecorder::finish(const world::World& w, sim::TimePoint end) {
   c.capacity_overhead_instance_s = overhead_;
   c.peak_healthy = peak_;
   c.min_healthy = min_;
-  if (c.candidate.empty() || !execution_start_) return c;
-
+  if (!execution_start_) return c;
   c.execution_status = execution_status_;
   c.deploy_duration = execution_end_.value_or(end) - *execution_start_;
+  if (c.candidate.empty()) return c;  // nothing under test: the outcome stays "none"
   c.candidate_serving_at_end = candidate_receives_traffic();
   if (still_running(execution_status_)) {
     c.outcome = "stuck";

@@ -61,6 +61,11 @@ ClusterInfo cluster_info(const world::WorldView& view, const std::string& cluste
       inst.name = i.name;
       inst.zone = i.zone;
       inst.launched_at = i.launched_at;
+      // A pod behind a Service is Ready once it is among the Service's endpoints: here, once the
+      // balancer's checks put it in service (a disabled pod, deregistered, stays Ready).
+      inst.ready = i.ready && std::none_of(i.load_balancers.begin(), i.load_balancers.end(), [](const auto& lb) {
+        return lb.second == world::TargetHealth::kInitial || lb.second == world::TargetHealth::kUnhealthy;
+      });
       // AWS: a running machine's platform health is Unknown (it knows nothing of the app).
       const bool machine_running = i.state != world::InstanceState::kPending &&
                                    i.platform != world::PlatformHealth::kDown;
@@ -140,6 +145,12 @@ void SimProvider::destroy_server_group(const std::string& server_group, Done don
   api_.destroy(server_group, [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
 }
 
+void SimProvider::set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                                     Done done) {
+  api_.set_load_balancers(server_group, load_balancers,
+                          [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
+}
+
 void SimProvider::set_traffic_weights(const std::string& load_balancer,
                                       const std::vector<std::pair<std::string, double>>& weights, Done done) {
   api_.set_weights(load_balancer, weights, [done = std::move(done)](const world::ApiResult& r) { done(from_api(r)); });
@@ -188,8 +199,17 @@ void SimProvider::query_metrics(const MetricsQuery& query, Measured done) {
       for (int64_t i = t.since_start() / width; i * width.count_micros() < end.micros_since_start(); ++i) {
         if (i >= 0 && static_cast<size_t>(i) < interval_count && !source->has_data(static_cast<size_t>(i))) gap = true;
       }
-      const world::IntervalStats s = source->window(t, end);
-      const double seconds = (end - t).to_seconds();
+      world::IntervalStats s = source->window(t, end);
+      double seconds = (end - t).to_seconds();
+      const int64_t w = width.count_micros();
+      if ((t.micros_since_start() + w - 1) / w >= end.micros_since_start() / w) {
+        // The step holds no whole interval (finer than the metrics interval, or unaligned): it
+        // reads the interval it starts in, as a query finer than the scrape interval sees the
+        // last scrape.
+        const sim::TimePoint from = sim::TimePoint::start() + width * (t.micros_since_start() / w);
+        s = source->window(from, from + width);
+        seconds = width.to_seconds();
+      }
       std::optional<double> value;
       const uint64_t n = s.requests();
       if (!gap) {

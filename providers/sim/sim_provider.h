@@ -5,7 +5,10 @@
 // Draining, aggregated over the instance's load balancers).
 #pragma once
 
+#include <memory>
+
 #include "providers/cloud_provider.h"
+#include "providers/kubernetes/kubernetes_cluster.h"
 #include "sim/world/cloud_api.h"
 #include "sim/world/world.h"
 
@@ -25,15 +28,20 @@ class SimProvider : public CloudProvider {
   void set_instances_enabled(const std::string& server_group, const std::vector<std::string>& instances,
                              bool enabled, Done done) override;
   void destroy_server_group(const std::string& server_group, Done done) override;
+  void set_load_balancers(const std::string& server_group, const std::vector<std::string>& load_balancers,
+                          Done done) override;
   void set_traffic_weights(const std::string& load_balancer,
                            const std::vector<std::pair<std::string, double>>& weights, Done done) override;
   void describe_cluster(const std::string& cluster, Described done) override;
   void query_metrics(const MetricsQuery& query, Measured done) override;
+  // A Kubernetes account whose namespaces are the world's regions.
+  kubernetes::KubernetesCluster* kubernetes() override { return &kubernetes_; }
 
  private:
   world::World& world_;
   world::CloudApi& api_;
   sim::EventLoop& loop_;
+  kubernetes::KubernetesCluster kubernetes_{*this, loop_};
 };
 
 // The provider's view of a described cluster (exposed for tests).

@@ -151,6 +151,18 @@ void CloudApi::destroy(std::string server_group, Callback done) {
   }, std::move(done));
 }
 
+void CloudApi::set_load_balancers(std::string server_group, std::vector<std::string> load_balancers, Callback done) {
+  submit("setLoadBalancers", [this, server_group, load_balancers] {
+    std::vector<LoadBalancerId> ids;
+    for (const std::string& name : load_balancers) {
+      const std::optional<LoadBalancerId> lb = world_.find_load_balancer(name);
+      if (!lb) return ApiResult{ApiStatus::kNotFound, "load balancer " + name + " not found", {}};
+      ids.push_back(*lb);
+    }
+    return on_group(world_, server_group, [&](ServerGroupId id) { return world_.set_load_balancers(id, ids); });
+  }, std::move(done));
+}
+
 void CloudApi::set_weights(std::string load_balancer,
                            std::vector<std::pair<std::string, double>> weights, Callback done) {
   submit("setTrafficWeights", [this, load_balancer, weights] {

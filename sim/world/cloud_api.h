@@ -62,6 +62,7 @@ class CloudApi {
                       Callback done);
   void destroy(std::string server_group, Callback done);
   // (server group, weight) pairs; empty returns to spreading over all targets.
+  void set_load_balancers(std::string server_group, std::vector<std::string> load_balancers, Callback done);
   void set_weights(std::string load_balancer, std::vector<std::pair<std::string, double>> weights,
                    Callback done);
   // The world as of (completion time - read_lag).

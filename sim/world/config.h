@@ -94,6 +94,9 @@ struct HealthBehaviour {
 // What an artifact does when it runs: a version of the application.
 struct VersionProfile {
   std::string name;  // e.g. "v41"; server groups refer to versions by name
+  // Other names the same build goes by: container images ("repo/app:v41") a Kubernetes manifest
+  // names, or artifact references. A server group may name its version by any of them.
+  std::vector<std::string> images;
   // The ground truth a verdict is scored against: should a canary of this version pass?
   bool bad = false;
   Distribution boot_time = Distribution::constant(sim::Duration::seconds(30));

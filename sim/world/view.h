@@ -19,6 +19,8 @@ struct InstanceView {
   std::string zone;
   InstanceState state = InstanceState::kPending;
   PlatformHealth platform = PlatformHealth::kStarting;
+  // What a readiness probe sees now: the application is serving and its health endpoint answers ok.
+  bool ready = false;
   std::vector<std::pair<std::string, TargetHealth>> load_balancers;  // name, health
   sim::TimePoint launched_at;
 };

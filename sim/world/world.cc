@@ -125,8 +125,9 @@ sim::Result<ServerGroupId> World::create_server_group(const ServerGroupConfig& c
   }
   if (region == UINT32_MAX) return sim::invalid_argument("unknown region \"" + c.region + "\"");
   uint32_t version = UINT32_MAX;
-  for (uint32_t v = 0; v < versions_.size(); ++v) {
-    if (versions_[v].name == c.version) version = v;
+  for (uint32_t v = 0; v < versions_.size() && version == UINT32_MAX; ++v) {
+    const std::vector<std::string>& images = versions_[v].images;
+    if (versions_[v].name == c.version || std::find(images.begin(), images.end(), c.version) != images.end()) version = v;
   }
   if (version == UINT32_MAX) return sim::invalid_argument("unknown version \"" + c.version + "\"");
   if (c.capacity.min < 0 || c.capacity.min > c.capacity.desired ||
@@ -152,10 +153,12 @@ sim::Result<ServerGroupId> World::create_server_group(const ServerGroupConfig& c
     if (!lb) return sim::invalid_argument("unknown load balancer \"" + name + "\"");
     lbs.push_back(*lb);
   }
-  // Spinnaker's sequence: one past the cluster's most recently created group in this region.
+  // Spinnaker's sequence: one past the cluster's most recently created group. Spinnaker counts
+  // per region, so one name can exist in two regions; here the count spans every region, so that
+  // a name always means one group (every operation and metric scope names a group by name).
   std::vector<int> existing;
   for (const ServerGroup& g : groups_) {
-    if (!g.destroyed && g.region == region && g.moniker.cluster() == moniker.cluster()) {
+    if (!g.destroyed && g.moniker.cluster() == moniker.cluster()) {
       existing.push_back(*g.moniker.sequence);
     }
   }
@@ -328,6 +331,43 @@ sim::Status World::destroy(ServerGroupId id) {
   return sim::Status();
 }
 
+sim::Status World::set_load_balancers(ServerGroupId id, const std::vector<LoadBalancerId>& lbs) {
+  sim::Status error;
+  ServerGroup* g = live_group(id, &error);
+  if (g == nullptr) return error;
+  for (LoadBalancerId lb : lbs) {
+    if (index_of(lb) >= lbs_.size()) return sim::invalid_argument("no such load balancer");
+  }
+  const std::vector<LoadBalancerId> before = g->load_balancers;
+  const auto has = [](const std::vector<LoadBalancerId>& v, LoadBalancerId lb) {
+    return std::find(v.begin(), v.end(), lb) != v.end();
+  };
+  for (LoadBalancerId lb : before) {
+    if (has(lbs, lb)) continue;
+    for (InstanceId i : g->instances) {
+      Instance& inst = instances_[index_of(i)];
+      for (Target& t : inst.targets) {
+        if (t.lb == lb && t.health != TargetHealth::kUnregistered && t.health != TargetHealth::kDraining) deregister_target(inst, t);
+      }
+    }
+  }
+  g->load_balancers = lbs;
+  for (LoadBalancerId lb : lbs) {
+    if (has(before, lb)) continue;
+    LoadBalancer& balancer = lbs_[index_of(lb)];
+    const bool known = std::any_of(balancer.groups.begin(), balancer.groups.end(),
+                                   [&](const LbGroup& entry) { return entry.group == id; });
+    if (!known) balancer.groups.push_back(LbGroup{id, balancer.weighted ? 0.0 : -1.0, {}, 0});
+    if (!g->enabled) continue;
+    for (InstanceId i : g->instances) {
+      Instance& inst = instances_[index_of(i)];
+      if (inst.state == InstanceState::kRunning && !inst.out_of_service) register_target(inst, lb, false);
+    }
+  }
+  trace_group(*g, "load balancers changed");
+  return sim::Status();
+}
+
 void World::set_zone_down(uint32_t zone, bool down) { zones_[zone].down = down; }
 
 sim::Status World::set_weights(LoadBalancerId id,
@@ -465,6 +505,7 @@ WorldView World::view() const {
       iv.zone = zones_[inst.zone].name;
       iv.state = inst.state;
       iv.platform = inst.platform;
+      iv.ready = inst.state == InstanceState::kRunning && inst.process_alive && health_endpoint_ok(inst);
       iv.launched_at = inst.launched_at;
       for (const Target& t : inst.targets) iv.load_balancers.emplace_back(lbs_[index_of(t.lb)].config.name, t.health);
       sg.instances.push_back(std::move(iv));

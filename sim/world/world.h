@@ -69,6 +69,11 @@ class World {
   // `weights` pairs server groups with weights >= 0; groups left out get 0. An empty list returns
   // to spreading requests over all targets. Errors: unknown load balancer or group, negative or
   // non-finite weight, a group not behind this load balancer.
+  // Makes `lbs` the group's load balancers: it joins the new ones (its running instances are
+  // registered and must pass health checks, if the group is enabled) and leaves the others (its
+  // targets there drain). Kubernetes traffic edits: a pod's labels starting or ceasing to match a
+  // Service's selector.
+  sim::Status set_load_balancers(ServerGroupId id, const std::vector<LoadBalancerId>& lbs);
   sim::Status set_weights(LoadBalancerId lb, const std::vector<std::pair<ServerGroupId, double>>& weights);
 
   // --- Lookups ----------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class Evaluator {
       case Node::Kind::kMember: return member(n, eval(*n.children[0]), Json(n.name));
       case Node::Kind::kIndex: return member(n, eval(*n.children[0]), eval(*n.children[1]));
       case Node::Kind::kMethod: return method(n);
+      case Node::Kind::kSelect: return select(n);
       case Node::Kind::kUnary: return unary(n);
       case Node::Kind::kBinary: return binary(n);
       case Node::Kind::kAnd:
@@ -81,7 +82,13 @@ class Evaluator {
     return text.size() > 60 ? text.substr(0, 60) + "..." : text;
   }
 
+  // Inside a selection predicate, names are first the element's properties (SpEL evaluates the
+  // predicate against each element as its root object).
   Json variable(const Node& n) {
+    if (!elements_.empty() && elements_.back()->is_object() && elements_.back()->contains(n.name)) {
+      return (*elements_.back())[n.name];
+    }
+    if (!elements_.empty() && n.name == "this") return *elements_.back();
     const std::optional<Json> v = context_.variable(n.name);
     if (!v) return fail(n, "unknown variable " + n.name);
     return *v;
@@ -184,6 +191,26 @@ class Evaluator {
     return std::nullopt;
   }
 
+  Json select(const Node& n) {
+    const Json collection = eval(*n.children[0]);
+    if (failed()) return Json();
+    if (collection.is_null() && n.safe) return Json();
+    if (!collection.is_array()) return fail(n, "selection needs a list, got " + describe(collection));
+    Json matches = Json::array();
+    for (const Json& element : collection) {
+      elements_.push_back(&element);
+      const Json verdict = eval(*n.children[1]);
+      elements_.pop_back();
+      if (failed()) return Json();
+      const std::optional<bool> keep = boolean(*n.children[1], verdict);
+      if (!keep) return Json();
+      if (*keep) matches.push_back(element);
+    }
+    if (n.name == "?") return matches;
+    if (matches.empty()) return Json();
+    return n.name == "^" ? matches.front() : matches.back();
+  }
+
   Json method(const Node& n) {
     const Json target = eval(*n.children[0]);
     std::vector<Json> args = arguments(n, 1);
@@ -206,9 +233,14 @@ class Evaluator {
       return fail(n, "isEmpty() needs a string, list or map");
     }
     if (failed()) return Json();
+    if (target.is_number() && (n.name == "intValue" || n.name == "longValue") && arity(0)) {
+      return Json(static_cast<int64_t>(target.get<double>()));
+    }
+    if (target.is_number() && n.name == "doubleValue" && arity(0)) return Json(target.get<double>());
+    if (failed()) return Json();
     if (!target.is_string()) {
       return fail(n, "method " + n.name + "() is not allowed on " + describe(target) +
-                         " (allowed: toString, equals, size, isEmpty, and string methods)");
+                         " (allowed: toString, equals, size, isEmpty, intValue, longValue, doubleValue, and string methods)");
     }
     const std::string s = target.get<std::string>();
     const auto text_arg = [&]() -> std::optional<std::string> {
@@ -321,6 +353,7 @@ class Evaluator {
 
   const std::string& source_;
   const ExpressionContext& context_;
+  std::vector<const Json*> elements_;  // the elements selection predicates are evaluated against
   std::string error_;
 };
 

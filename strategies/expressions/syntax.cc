@@ -218,6 +218,18 @@ class Parser {
       const size_t at = pos_;
       const bool safe = accept("?.");
       if (safe || accept(".")) {
+        // SpEL's collection selection: .?[predicate], .^[first match], .$[last match].
+        for (const char* op : {"?[", "^[", "$["}) {
+          if (!accept(op)) continue;
+          NodePtr predicate = ternary(depth + 1);
+          if (!predicate) return nullptr;
+          if (!accept("]")) return fail("expected ']' after a selection predicate");
+          NodePtr select = binary(Node::Kind::kSelect, std::string(1, op[0]), std::move(n), std::move(predicate), at);
+          select->safe = safe;
+          n = std::move(select);
+          break;
+        }
+        if (n->kind == Node::Kind::kSelect && n->position == at) continue;
         const std::string name = identifier();
         if (name.empty()) return fail("expected a property or method name after '.'");
         if (accept("(")) {

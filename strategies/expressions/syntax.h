@@ -30,6 +30,7 @@ struct Node {
     kOr,
     kTernary,   // children[0] ? children[1] : children[2]
     kElvis,     // children[0] ?: children[1]
+    kSelect,    // children[0].?[children[1]] (name "?": all matches, "^": the first, "$": the last)
   };
   Kind kind = Kind::kLiteral;
   size_t position = 0;  // byte offset in the expression, for errors

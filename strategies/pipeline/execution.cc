@@ -377,7 +377,10 @@ void Execution::evaluate_context(Stage& stage) {
   for (auto it = stage.context.begin(); it != stage.context.end(); ++it) {
     // stageEnabled was decided already; preconditions and variables are evaluated by their tasks,
     // which see earlier results (Orca evaluates them again at task time too).
-    if (it.key() == "stageEnabled" || it.key() == "variables") {
+    // A manifest stage with skipExpressionEvaluation keeps its manifests as written.
+    const bool verbatim_manifests = (it.key() == "manifests" || it.key() == "manifest" || it.key() == "patchBody") &&
+                                    stage.context.value("skipExpressionEvaluation", Json(false)) == Json(true);
+    if (it.key() == "stageEnabled" || it.key() == "variables" || verbatim_manifests) {
       evaluated[it.key()] = it.value();
     } else {
       evaluated[it.key()] = evaluate_all(it.value(), *ctx);

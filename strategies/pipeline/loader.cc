@@ -111,6 +111,7 @@ class PipelineParser {
     if (json.contains("triggers") && json["triggers"].is_array()) p.triggers = json["triggers"];
     if (json.contains("parameterConfig") && json["parameterConfig"].is_array()) p.parameter_config = json["parameterConfig"];
     if (json.contains("notifications") && json["notifications"].is_array()) p.notifications = json["notifications"];
+    if (json.contains("expectedArtifacts") && json["expectedArtifacts"].is_array()) p.expected_artifacts = json["expectedArtifacts"];
     p.limit_concurrent = lenient_bool(json, "limitConcurrent", false);
     p.keep_waiting_pipelines = lenient_bool(json, "keepWaitingPipelines", false);
     p.max_concurrent_executions = lenient_int(json, "maxConcurrentExecutions", 0);

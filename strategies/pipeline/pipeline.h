@@ -32,6 +32,7 @@ struct PipelineConfig {
   Json triggers = Json::array();
   Json parameter_config = Json::array();
   Json notifications = Json::array();
+  Json expected_artifacts = Json::array();  // expectedArtifacts: what triggers and stages bind
   // Orca's defaults when the keys are missing (ExecutionLauncher: getBoolean(null) is false).
   bool limit_concurrent = false;
   bool keep_waiting_pipelines = false;

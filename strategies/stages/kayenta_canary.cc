@@ -26,6 +26,8 @@
 
 #include "strategies/stages/kayenta_canary.h"
 
+#include "providers/kubernetes/kubernetes_cluster.h"
+
 #include "providers/target.h"
 #include "strategies/canary/judge.h"
 #include "strategies/expressions/expression.h"
@@ -201,7 +203,14 @@ class RunCanaryTask : public Task {
       if (!r.ok()) return fail(s, r, "canary scope " + scope);
       const providers::TargetResult t = providers::resolve_target(info, "", providers::Target::kCurrent);
       if (t.server_group == nullptr) {
-        return s->done(TaskOutcome::terminal("canary scope " + scope + " is neither a server group nor a cluster with one"));
+        // A Prometheus scope over pod labels (group="canary"): the Kubernetes workload whose pods
+        // carry that label value.
+        if (providers::kubernetes::KubernetesCluster* k8s = s->provider->kubernetes()) {
+          const std::vector<std::string> groups = k8s->server_groups_labelled(scope);
+          if (groups.size() == 1) return then(groups.front());
+        }
+        return s->done(TaskOutcome::terminal("canary scope " + scope +
+                                             " is neither a server group, a cluster with one, nor the label value of one Kubernetes workload's pods"));
       }
       then(t.server_group->name);
     });

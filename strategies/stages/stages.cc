@@ -25,6 +25,7 @@ std::unique_ptr<StageDefinition> make_run_canary_stage();
 std::unique_ptr<StageDefinition> make_step_canary_stage();
 std::unique_ptr<StageDefinition> make_canary_step_stage();
 std::unique_ptr<StageDefinition> make_blue_green_stage();
+void register_manifest_stages(StageRegistry& registry);
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -50,9 +51,10 @@ void register_stages(StageRegistry& registry) {
   registry.add(make_blue_green_stage());
   // evaluateDeploymentHealth asks a monitored deploy's deployment monitor, a system outside the
   // cloud, like the others here.
-  for (const char* type : {"bake", "findImage", "jenkins", "script", "runJob", "webhook", "evaluateDeploymentHealth"}) {
+  for (const char* type : {"bake", "findImage", "jenkins", "script", "webhook", "evaluateDeploymentHealth"}) {
     registry.add(make_external_stage(type));
   }
+  register_manifest_stages(registry);
 }
 
 }  // namespace deploysim::strategies
