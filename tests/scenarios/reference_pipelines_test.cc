@@ -140,5 +140,61 @@ TEST(ReferencePipelines, OrcaTemplateWaitsRunAsADiamond) {
   EXPECT_EQ(g.at("myApp-v000").serving.size(), 2u);
 }
 
+
+TEST(ReferencePipelines, OrcaTemplateCronRunsCheckTheClusterSizes) {
+  const LibraryRun run = run_library("reference-orca-template-bake-deploy");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.execution_status(), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Check Preconditions (us-west-1)"), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Check Preconditions (us-east-1)"), "SUCCEEDED");
+  int executions = 0;
+  for (const trace::Event& e : run.events) {
+    if (e.has_execution() && e.execution().status() == "SUCCEEDED") ++executions;
+  }
+  EXPECT_EQ(executions, 3) << "cron every 12 minutes from 00:05: T+7m, T+19m, T+31m";
+  const std::map<std::string, GroupState> g = final_groups(run);
+  int us_west_live = 0, us_east_live = 0;
+  for (const auto& [name, group] : g) {
+    if (group.destroyed) continue;
+    if (group.region == "us-west-1") ++us_west_live;
+    if (group.region == "us-east-1") ++us_east_live;
+  }
+  EXPECT_LE(us_west_live, 2) << "red/black keeps at most maxRemainingAsgs 2";
+  EXPECT_EQ(us_east_live, 1) << "highlander leaves one";
+}
+
+TEST(ReferencePipelines, DeckResizeUpOutrunsItsOneMinuteTimeout) {
+  const LibraryRun run = run_library("reference-deck-gce-resize-up");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.stage_status("Resize Server Group"), "TERMINAL");
+  const std::map<std::string, GroupState> g = final_groups(run);
+  EXPECT_EQ(g.at("compute-v000").desired, 3) << "the resize itself happened";
+  EXPECT_EQ(g.at("compute-v000").serving.size(), 3u) << "and the third instance joined after the timeout";
+}
+
+TEST(ReferencePipelines, DeckKayentaCloneJudgesTheCloneAgainstItsSource) {
+  const LibraryRun run = run_library("reference-deck-gce-kayenta-clone");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.stage_status("Clone Server Group"), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Canary Analysis"), "SUCCEEDED");
+  const std::vector<trace::CanaryJudgment> judged = run.canary();
+  ASSERT_EQ(judged.size(), 2u) << "5 minutes in 2-minute intervals";
+  EXPECT_EQ(judged[0].control_scope(), "compute-v000") << "#stage('Clone Server Group') source";
+  EXPECT_EQ(judged[0].experiment_scope(), "compute-v001") << "deployedServerGroups[0]";
+  const std::map<std::string, GroupState> g = final_groups(run);
+  EXPECT_EQ(g.at("compute-v001").desired, 2) << "useSourceCapacity";
+}
+
+TEST(ReferencePipelines, DeckPipelinesWithoutDeploysLeaveTheClusterAlone) {
+  for (const char* name : {"reference-deck-gce-bake-only", "reference-deck-gce-webhook-wait", "reference-deck-gce-empty"}) {
+    const LibraryRun run = run_library(name);
+    ASSERT_TRUE(run.ok) << name;
+    const std::map<std::string, GroupState> g = final_groups(run);
+    EXPECT_EQ(g.size(), 1u) << name;
+    EXPECT_EQ(g.at("compute-v000").serving.size(), 2u) << name;
+  }
+  EXPECT_EQ(run_library("reference-deck-gce-empty").execution_status(), "TERMINAL") << "no initial stages";
+}
+
 }  // namespace
 }  // namespace deploysim::scenarios
