@@ -28,6 +28,8 @@ set(DEPLOYSIM_LIBRARY_SCENARIOS
   highlander-slow-boot
   highlander-zone-outage
   kayenta-aa
+  kubernetes-highlander
+  kubernetes-redblack
   reference-armory-k8s-canary-bad
   reference-armory-k8s-canary-good
   reference-aws-bake-deploy
