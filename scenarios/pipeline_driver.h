@@ -36,6 +36,7 @@ class PipelineDriver : public strategies::ExecutionHooks {
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
   const canary::StoredCanaryConfig* canary_config(const std::string& id_or_name) override;
   sim::Rng random_stream(const std::string& name) override { return sim::Rng::stream(seed_, "outside/" + name); }
+  int64_t epoch_at_start() const override { return plan_.start_epoch; }
   void execution_changed(const strategies::Execution& execution) override;
   // Child pipelines come from the same pipeline file, matched by id or name.
   strategies::Execution* start_child(const strategies::Execution& parent, const strategies::Stage& stage,

@@ -249,6 +249,26 @@ sim::Result<int64_t> parse_utc_time(std::string_view text) {
   return (days_before(y, mo) + d - 1) * kDay + h * 3600 + mi * 60 + sec;
 }
 
+CivilTime civil_time(int64_t seconds) {
+  const Civil c = civil_from_days(seconds / kDay);
+  const int64_t s = seconds % kDay;
+  return CivilTime{c.year, c.month, c.day, c.weekday, static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
+                   static_cast<int>(s % 60)};
+}
+
+int64_t los_angeles_offset(int64_t utc) {
+  const int year = civil_from_days(utc / kDay).year;
+  // The n-th Sunday of a month: the first day's weekday gives the first Sunday.
+  const auto sunday = [&](int month, int n) {
+    const int64_t first = days_before(year, month);
+    const int weekday = civil_from_days(first).weekday;  // 1 = Sunday
+    return first + (8 - weekday) % 7 + 7 * (n - 1);
+  };
+  const int64_t starts = sunday(3, 2) * kDay + 10 * 3600;
+  const int64_t ends = sunday(11, 1) * kDay + 9 * 3600;
+  return utc >= starts && utc < ends ? -7 * 3600 : -8 * 3600;
+}
+
 std::string format_utc_time(int64_t seconds) {
   const Civil c = civil_from_days(seconds / kDay);
   const int64_t s = seconds % kDay;

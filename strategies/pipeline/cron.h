@@ -49,4 +49,16 @@ sim::Result<int64_t> parse_utc_time(std::string_view text);
 // The same time written back as "2026-01-05T09:30:00Z".
 std::string format_utc_time(int64_t seconds);
 
+// The calendar fields of a time in seconds since 1970 (weekday 1 = Sunday ... 7 = Saturday, as
+// Quartz and Java's Calendar number them).
+struct CivilTime {
+  int year = 1970, month = 1, day = 1, weekday = 5, hour = 0, minute = 0, second = 0;
+};
+CivilTime civil_time(int64_t seconds);
+
+// America/Los_Angeles minus UTC at the UTC time `utc`, in seconds: -7 h in US daylight saving time
+// (from the second Sunday of March, 10:00 UTC, to the first Sunday of November, 09:00 UTC: the
+// rules since 2007), else -8 h. Orca evaluates execution windows in this zone by default.
+int64_t los_angeles_offset(int64_t utc);
+
 }  // namespace deploysim::strategies

@@ -412,6 +412,18 @@ void Execution::start_stage(Stage& stage) {
     complete_stage(stage, stage.failure_status(), planned.error().message);
     return;
   }
+  // Orca's buildExecutionWindow: a window stage runs before everything else the stage plans.
+  if (!stage.synthetic() && stage.type != "restrictExecutionDuringTimeWindow" &&
+      as_boolean(stage.context.value("restrictExecutionDuringTimeWindow", Json(false))).value_or(false)) {
+    const std::string window_id = stage.id + "<0";
+    for (auto& b : stage.before) {
+      if (b->requisites.empty()) b->requisites.push_back(window_id);
+    }
+    Json window = Json{{"restrictedExecutionWindow", stage.context.value("restrictedExecutionWindow", Json::object())}};
+    if (stage.context.contains("skipRemainingWait")) window["skipRemainingWait"] = stage.context["skipRemainingWait"];
+    stage.before.insert(stage.before.begin(), synthetic_stage(stage, window_id, "restrictExecutionDuringTimeWindow",
+                                                              "restrictExecutionDuringTimeWindow", window));
+  }
   stage.task_statuses.assign(stage.tasks.size(), Status::kNotStarted);
   stage.task_starts.assign(stage.tasks.size(), sim::TimePoint::start());
   begin_work(stage);

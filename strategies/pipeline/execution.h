@@ -59,6 +59,9 @@ class ExecutionHooks {
   // noise to constant series), named so that each draws its own; the same name gives the same
   // stream in every run of a scenario and seed.
   virtual sim::Rng random_stream(const std::string& name) { return sim::Rng::stream(0, name); }
+  // The wall-clock time at run time 0, in seconds since 1970 UTC (execution windows read it).
+  // Default 2026-01-05T00:00:00Z.
+  virtual int64_t epoch_at_start() const { return 1767571200; }
   // Called for each notification the execution sends (also recorded in the trace).
   virtual void notified(const Execution& /*execution*/, const Stage* /*stage*/, const NotificationMessage& /*message*/) {}
   // Called after every stage and execution status change.

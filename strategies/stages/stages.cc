@@ -26,6 +26,7 @@ std::unique_ptr<StageDefinition> make_step_canary_stage();
 std::unique_ptr<StageDefinition> make_canary_step_stage();
 std::unique_ptr<StageDefinition> make_blue_green_stage();
 void register_manifest_stages(StageRegistry& registry);
+std::unique_ptr<StageDefinition> make_execution_window_stage();
 
 void register_stages(StageRegistry& registry) {
   registry.add(make_wait_stage());
@@ -55,6 +56,7 @@ void register_stages(StageRegistry& registry) {
     registry.add(make_external_stage(type));
   }
   register_manifest_stages(registry);
+  registry.add(make_execution_window_stage());
 }
 
 }  // namespace deploysim::strategies
