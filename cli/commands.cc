@@ -21,6 +21,7 @@
 #include "scenarios/reports.h"
 #include "scenarios/world_run.h"
 #include "strategies/pipeline/pipeline.h"
+#include "strategies/stages/stage_fields.h"
 #include "strategies/stages/stages.h"
 #include "sim/kernel/time.h"
 #include "sim/kernel/trace.h"
@@ -176,6 +177,7 @@ int run_scenario(const RunArgs& args) {
     return kExitUsage;
   }
   const scenarios::LoadedScenario& scenario = *loaded;
+  for (const std::string& w : scenario.warnings) std::cerr << "warning: " << w << "\n";
   const uint64_t seed = args.seed.value_or(scenario.seed);
   // The seed first: whatever happens next, the run can be repeated.
   std::printf("seed %" PRIu64 "\n", seed);
@@ -330,13 +332,28 @@ int run_validate(const std::vector<std::string>& files) {
                           (json.is_array() || (json.is_object() && (json.contains("stages") || json.contains("pipelines"))));
     std::string problems;
     if (pipeline) {
-      const auto loaded = strategies::load_pipelines(text, file, [&](const std::string& t) { return registry.supports(t); });
-      if (!loaded.ok()) problems = loaded.error().message;
-      else std::printf("ok  %s: %zu pipeline(s)\n", file.c_str(), loaded->size());
+      const auto loaded = strategies::load_pipelines(text, file, [&](const std::string& t) { return registry.supports(t); },
+                                                     strategies::unsupported_type_reason);
+      if (!loaded.ok()) {
+        problems = loaded.error().message;
+      } else {
+        std::vector<std::string> warnings;
+        for (const strategies::PipelineConfig& p : *loaded) {
+          for (std::string& w : strategies::check_stage_fields(p, file)) warnings.push_back(std::move(w));
+        }
+        for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
+        std::printf("ok  %s: %zu pipeline(s)%s\n", file.c_str(), loaded->size(),
+                    warnings.empty() ? "" : (", " + std::to_string(warnings.size()) + " warning(s)").c_str());
+      }
     } else {
       const auto loaded = scenarios::parse_scenario(text, file);
-      if (!loaded.ok()) problems = loaded.error().message;
-      else std::printf("ok  %s: scenario %s%s\n", file.c_str(), loaded->name.c_str(), loaded->pipeline ? " with a pipeline" : "");
+      if (!loaded.ok()) {
+        problems = loaded.error().message;
+      } else {
+        for (const std::string& w : loaded->warnings) std::cerr << "warning: " << w << "\n";
+        std::printf("ok  %s: scenario %s%s%s\n", file.c_str(), loaded->name.c_str(), loaded->pipeline ? " with a pipeline" : "",
+                    loaded->warnings.empty() ? "" : (", " + std::to_string(loaded->warnings.size()) + " warning(s)").c_str());
+      }
     }
     if (!problems.empty()) {
       std::cerr << problems << "\n";
@@ -344,6 +361,21 @@ int run_validate(const std::vector<std::string>& files) {
     }
   }
   return bad == 0 ? kExitOk : kExitUsage;
+}
+
+int run_stages(bool markdown) {
+  if (markdown) {
+    std::fputs(strategies::stages_markdown().c_str(), stdout);
+    return kExitOk;
+  }
+  for (const strategies::StageFields& f : strategies::stage_field_table()) {
+    if (!f.refusal.empty()) {
+      std::printf("%-34s refused: %s\n", f.type.c_str(), f.refusal.c_str());
+    } else {
+      std::printf("%-34s %s%s\n", f.type.c_str(), f.summary.c_str(), f.synthetic ? " (synthetic)" : "");
+    }
+  }
+  return kExitOk;
 }
 
 int run_trace_info(const std::string& path) {

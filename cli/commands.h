@@ -73,6 +73,8 @@ int run_replay(const ReplayArgs& args);
 
 // Loads pipeline and scenario files and reports every problem; 0 when all are valid, 2 otherwise.
 int run_validate(const std::vector<std::string>& files);
+// Lists the stage types and what each does, or prints docs/stages.md.
+int run_stages(bool markdown);
 
 struct JudgeArgs {
   std::string config;    // Kayenta canary config JSON

@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
       "validate", "Check pipeline files (Spinnaker JSON) and scenario files, reporting every problem.");
   validate->add_option("FILE", validate_files, "Pipeline or scenario files")->required();
 
+  bool stages_markdown = false;
+  CLI::App* stages = app.add_subcommand(
+      "stages", "List the stage types deploysim runs (and refuses); --markdown prints docs/stages.md, every field of each.");
+  stages->add_flag("--markdown", stages_markdown, "Print the full field table as Markdown (docs/stages.md)");
+
   JudgeArgs judge_args;
   CLI::App* judge = app.add_subcommand(
       "judge",
@@ -138,6 +143,7 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return run_demo(demo_args);
   if (run->parsed()) return run_scenario(run_args);
   if (validate->parsed()) return run_validate(validate_files);
+  if (stages->parsed()) return run_stages(stages_markdown);
   if (test->parsed()) return run_test(test_args);
   if (sweep->parsed()) return run_sweep_command(sweep_args);
   if (compare->parsed()) return run_compare(compare_args);

@@ -25,6 +25,7 @@
 #include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/pipeline.h"
 #include "strategies/pipeline/triggers.h"
+#include "strategies/stages/stage_fields.h"
 #include "strategies/stages/stages.h"
 #include "scenarios/scenario.pb.h"
 #include "sim/world/names.h"
@@ -822,7 +823,13 @@ class Converter {
     // The pipeline must load, with every stage type one the engine runs.
     strategies::StageRegistry registry;
     strategies::register_stages(registry);
-    const auto loaded = strategies::load_pipelines(plan.json, plan.source, [&](const std::string& t) { return registry.supports(t); });
+    const auto loaded = strategies::load_pipelines(plan.json, plan.source, [&](const std::string& t) { return registry.supports(t); },
+                                                   strategies::unsupported_type_reason);
+    if (loaded.ok()) {
+      for (const strategies::PipelineConfig& p : *loaded) {
+        for (std::string& w : strategies::check_stage_fields(p, plan.source)) out.warnings.push_back(std::move(w));
+      }
+    }
     if (!loaded.ok()) {
       problem("pipeline", loaded.error().message);
     } else if (!plan.name.empty() &&

@@ -76,6 +76,8 @@ struct LoadedScenario {
   sim::Duration duration;
   world::WorldConfig world;
   std::optional<PipelinePlan> pipeline;
+  // What is suspicious but not wrong: unknown or unmodelled fields of the pipeline's stages.
+  std::vector<std::string> warnings;
   // The invariant checkers' settings (scenarios/checkers.h).
   struct Checks {
     int healthy_floor = 1;

@@ -72,6 +72,12 @@ void StageRegistry::add(std::unique_ptr<StageDefinition> definition) {
   definitions_[type] = std::move(definition);
 }
 
+std::vector<std::string> StageRegistry::types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, definition] : definitions_) out.push_back(type);
+  return out;
+}
+
 const StageDefinition* StageRegistry::find(const std::string& type) const {
   const auto it = definitions_.find(type);
   return it == definitions_.end() ? nullptr : it->second.get();

@@ -66,8 +66,8 @@ int lenient_int(const Json& j, const char* key, int fallback) {
 
 class PipelineParser {
  public:
-  PipelineParser(const std::string& source, const StageTypeSupported& supported)
-      : source_(source), supported_(supported) {}
+  PipelineParser(const std::string& source, const StageTypeSupported& supported, const StageTypeReason& reason)
+      : source_(source), supported_(supported), reason_(reason) {}
 
   // Enabled triggers must be usable: a cron trigger's expression parses, a pattern compiles.
   void check_triggers(const Json& triggers) {
@@ -201,15 +201,16 @@ class PipelineParser {
   }
 
   void check_types(const PipelineConfig& p) {
-    std::string unsupported;
     for (const StageConfig& s : p.stages) {
-      if (!s.type.empty() && !supported_(s.type)) unsupported += (unsupported.empty() ? "" : "; ") + describe(s);
+      if (s.type.empty() || supported_(s.type)) continue;
+      problem(describe(s) + ": stage type \"" + s.type + "\" is " +
+              (reason_ ? reason_(s.type) : std::string("not one deploysim runs")));
     }
-    if (!unsupported.empty()) problem("stage types deploysim does not run (yet): " + unsupported);
   }
 
   const std::string& source_;
   const StageTypeSupported& supported_;
+  const StageTypeReason& reason_;
   std::string prefix_;
   std::vector<std::string> problems_;
 };
@@ -244,8 +245,8 @@ const StageConfig* PipelineConfig::stage(const std::string& ref_id) const {
 }
 
 sim::Result<PipelineConfig> parse_pipeline(const Json& json, const std::string& source,
-                                           const StageTypeSupported& supported) {
-  PipelineParser parser(source, supported);
+                                           const StageTypeSupported& supported, const StageTypeReason& reason) {
+  PipelineParser parser(source, supported, reason);
   PipelineConfig p = parser.parse(json);
   if (!parser.problems().empty()) return sim::invalid_argument(join(parser.problems()));
   return p;
@@ -253,7 +254,8 @@ sim::Result<PipelineConfig> parse_pipeline(const Json& json, const std::string& 
 
 sim::Result<std::vector<PipelineConfig>> load_pipelines(const std::string& text,
                                                         const std::string& source,
-                                                        const StageTypeSupported& supported) {
+                                                        const StageTypeSupported& supported,
+                                                        const StageTypeReason& reason) {
   Json json;
   try {
     json = Json::parse(text);
@@ -284,7 +286,7 @@ sim::Result<std::vector<PipelineConfig>> load_pipelines(const std::string& text,
   std::vector<std::string> problems;
   for (Json& p : pipelines) {
     if (p.is_object() && !application.empty() && !p.contains("application")) p["application"] = application;
-    PipelineParser parser(source, supported);
+    PipelineParser parser(source, supported, reason);
     PipelineConfig parsed = parser.parse(p);
     problems.insert(problems.end(), parser.problems().begin(), parser.problems().end());
     out.push_back(std::move(parsed));

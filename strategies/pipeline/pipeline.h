@@ -43,8 +43,9 @@ struct PipelineConfig {
   const StageConfig* stage(const std::string& ref_id) const;
 };
 
-// Which stage types the engine can run (the loader reports the others).
+// Which stage types the engine can run (the loader reports the others), and why one is not.
 using StageTypeSupported = std::function<bool(const std::string& type)>;
+using StageTypeReason = std::function<std::string(const std::string& type)>;
 
 // Reads pipeline JSON: one pipeline object, an array of them, or a Dinghy wrapper
 // {"application", "pipelines": [...]} (whose application fills pipelines that lack one). Checks
@@ -53,10 +54,12 @@ using StageTypeSupported = std::function<bool(const std::string& type)>;
 // line, "<source>: pipeline \"<name>\": ..." naming the stages (refId, name, type) involved.
 sim::Result<std::vector<PipelineConfig>> load_pipelines(const std::string& text,
                                                         const std::string& source,
-                                                        const StageTypeSupported& supported);
+                                                        const StageTypeSupported& supported,
+                                                        const StageTypeReason& reason = nullptr);
 
 // The same checks on one already-parsed pipeline object.
 sim::Result<PipelineConfig> parse_pipeline(const Json& json, const std::string& source,
-                                           const StageTypeSupported& supported);
+                                           const StageTypeSupported& supported,
+                                           const StageTypeReason& reason = nullptr);
 
 }  // namespace deploysim::strategies

@@ -138,6 +138,7 @@ class StageRegistry {
   void add(std::unique_ptr<StageDefinition> definition);
   const StageDefinition* find(const std::string& type) const;
   bool supports(const std::string& type) const { return find(type) != nullptr; }
+  std::vector<std::string> types() const;  // sorted
 
  private:
   std::map<std::string, std::unique_ptr<StageDefinition>> definitions_;

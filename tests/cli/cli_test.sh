@@ -120,6 +120,30 @@ grep -q "depends on refId 9" <<<"$err" || fail "validate does not report the mis
 grep -q "^ok  .*steady-state.json" <<<"$out" || fail "validate does not confirm the good file: $out"
 run 0 validate "$library/rolling-blue-green-continue.json"
 grep -q "with a pipeline" <<<"$out" || fail "validate should see the scenario's pipeline: $out"
+# A stage type nobody runs and a legacy one are errors naming file, stage and type; a typo in a
+# field of a supported stage is a warning naming the field; neither loses the other problems.
+cat >"$work/legacy.json" <<'JSON'
+{"application": "shop", "name": "old", "stages": [
+  {"refId": "1", "type": "canary", "name": "Netflix canary"},
+  {"refId": "2", "type": "deployManfest", "name": "Deploy", "requisiteStageRefIds": ["1"]}]}
+JSON
+run 2 validate "$work/legacy.json"
+grep -q "legacy.json: pipeline \"old\": refId 1 \"Netflix canary\" (canary): stage type \"canary\" is refused: .*kayentaCanary" <<<"$err" ||
+  fail "validate does not refuse the legacy canary with its reason: $err"
+grep -q 'refId 2 "Deploy" (deployManfest): stage type "deployManfest" is unknown' <<<"$err" ||
+  fail "validate does not name the unknown stage type: $err"
+cat >"$work/typo.json" <<'JSON'
+{"application": "shop", "name": "typo", "stages": [
+  {"refId": "1", "type": "scaleManifest", "name": "Scale", "manifestName": "deployment web", "location": "prod",
+   "replicaz": 4}]}
+JSON
+run 0 validate "$work/typo.json"
+grep -q 'warning: .*typo.json: pipeline "typo": stage refId 1 "Scale" (scaleManifest): unknown field "replicaz"' <<<"$err" ||
+  fail "validate does not warn about the misspelt field: $err"
+grep -q "1 warning(s)" <<<"$out" || fail "validate does not count the warning: $out"
+run 0 stages
+grep -q "^deployManifest" <<<"$out" || fail "stages does not list deployManifest: $out"
+grep -q "^monitorCanary *refused" <<<"$out" || fail "stages does not show the refused legacy types: $out"
 
 # judge: Kayenta's verdict on recorded series. spinnaker/spinnaker#6278's data: a canary at 100
 # for 7 of 10 points against a baseline at 1 passes (the interval's lower bound, 6.8e-05, is
