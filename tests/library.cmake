@@ -28,8 +28,11 @@ set(DEPLOYSIM_LIBRARY_SCENARIOS
   highlander-slow-boot
   highlander-zone-outage
   kayenta-aa
+  kubernetes-deployment-undo
   kubernetes-highlander
   kubernetes-redblack
+  kubernetes-smoke-promote
+  kubernetes-smoke-rollback
   reference-armory-k8s-canary-bad
   reference-armory-k8s-canary-good
   reference-aws-bake-deploy

@@ -506,6 +506,7 @@ void KubernetesCluster::apply(Json manifest, const DeployRequest& request, Deplo
     if (object.kind == "deployment") {
       object.revision = 1;
       object.revisions = {1};
+      object.templates = {template_of(object.manifest)};
       object.progressed_at = loop_.now();
     }
     objects_.erase(Key{object.ns, object.kind, object.name});
@@ -523,6 +524,7 @@ void KubernetesCluster::new_revision(const Key& key, Done done) {
     auto it = objects_.find(key);
     if (it == objects_.end()) return done(OpResult{});
     it->second.server_groups.push_back(sg);
+    it->second.templates.push_back(template_of(it->second.manifest));
     it->second.revisions.push_back(++it->second.revision);
     it->second.progressed_at = loop_.now();
     it->second.revision_ready = 0;
@@ -795,9 +797,13 @@ void KubernetesCluster::undo_rollout(const std::string& ns, const std::string& f
   // Kubernetes reuses the old ReplicaSet: it becomes the newest revision and the controller rolls
   // back to it.
   const std::string sg = o->server_groups[index];
+  const Json pod_template = o->templates[index];
   o->server_groups.erase(o->server_groups.begin() + index);
   o->revisions.erase(o->revisions.begin() + index);
+  o->templates.erase(o->templates.begin() + index);
   o->server_groups.push_back(sg);
+  o->templates.push_back(pod_template);
+  o->manifest["spec"]["template"] = pod_template;
   o->revisions.push_back(++o->revision);
   o->progressed_at = loop_.now();
   o->revision_ready = 0;

@@ -62,6 +62,7 @@ struct Object {
   std::vector<std::string> server_groups;
   int revision = 0;  // Deployments: the current revision (1 first)
   std::vector<int> revisions;  // Deployments: the revision of each of server_groups
+  std::vector<Json> templates;  // Deployments: the pod template of each of server_groups
   // Deployments: the last time the rollout made progress, for progressDeadlineSeconds.
   sim::TimePoint progressed_at;
   int revision_ready = 0;  // the most pods of the current revision seen ready

@@ -196,5 +196,50 @@ TEST(ReferencePipelines, DeckPipelinesWithoutDeploysLeaveTheClusterAlone) {
   EXPECT_EQ(run_library("reference-deck-gce-empty").execution_status(), "TERMINAL") << "no initial stages";
 }
 
+
+// The library's Kubernetes scenarios beyond the reference files: enable/disable rollback of
+// versioned ReplicaSets, a smoke-test Job, and a Deployment patched, undone and scaled.
+TEST(KubernetesScenarios, ASmokeTestFailureRollsBackByEnableAndDisable) {
+  const LibraryRun run = run_library("kubernetes-smoke-rollback");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.stage_status("Smoke test"), "FAILED_CONTINUE");
+  EXPECT_EQ(run.stage_status("Roll back: enable previous"), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Roll back: disable newest"), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Promote: disable previous"), "SKIPPED");
+  EXPECT_EQ(run.stage_status("Delete the smoke job"), "SUCCEEDED");
+  const std::map<std::string, GroupState> g = final_groups(run);
+  EXPECT_EQ(g.at("web-v001").version, "web-v2") << "the trigger's image was bound into the manifest";
+  EXPECT_EQ(g.at("web-v001").desired, 0);
+  EXPECT_TRUE(g.at("web-v001").serving.empty());
+  EXPECT_EQ(g.at("web-v000").serving.size(), 3u);
+}
+
+TEST(KubernetesScenarios, APassingSmokeTestPromotesAndKeepsThePreviousPodsRunning) {
+  const LibraryRun run = run_library("kubernetes-smoke-promote");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.stage_status("Smoke test"), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Roll back: enable previous"), "SKIPPED");
+  EXPECT_EQ(run.stage_status("Promote: disable previous"), "SUCCEEDED");
+  const std::map<std::string, GroupState> g = final_groups(run);
+  EXPECT_EQ(g.at("web-v001").serving.size(), 3u);
+  EXPECT_TRUE(g.at("web-v000").serving.empty());
+  EXPECT_EQ(g.at("web-v000").desired, 3) << "disabled, its pods keep running";
+  EXPECT_FALSE(g.at("web-v000").destroyed);
+}
+
+TEST(KubernetesScenarios, ADeploymentIsPatchedUndoneAndScaled) {
+  const LibraryRun run = run_library("kubernetes-deployment-undo");
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.execution_status(), "SUCCEEDED");
+  EXPECT_EQ(run.stage_status("Back on v1"), "SUCCEEDED") << "findArtifactsFromResource reads the undone image";
+  const std::map<std::string, GroupState> g = final_groups(run);
+  EXPECT_EQ(g.at("api-v000").version, "api-v1");
+  EXPECT_EQ(g.at("api-v000").desired, 6);
+  EXPECT_EQ(g.at("api-v000").serving.size(), 6u);
+  EXPECT_EQ(g.at("api-v001").version, "api-v2") << "the patch rolled a second revision";
+  EXPECT_EQ(g.at("api-v001").desired, 0);
+  EXPECT_TRUE(g.at("api-v001").serving.empty());
+}
+
 }  // namespace
 }  // namespace deploysim::scenarios
