@@ -231,8 +231,9 @@ int run_scenario(const RunArgs& args) {
     const scenarios::PipelineSummary& p = *r.pipeline;
     std::printf("\n  pipeline %s: %s", p.name.c_str(), p.status.c_str());
     if (p.status != "NOT_STARTED") {
-      std::printf(" (%s to %s)", sim::to_string(p.start).c_str(),
-                  p.end > p.start ? sim::to_string(p.end).c_str() : "still running");
+      // An execution can end the instant it starts (a first stage failing at once).
+      const bool ended = p.status != "RUNNING" && p.status != "PAUSED" && p.status != "SUSPENDED";
+      std::printf(" (%s to %s)", sim::to_string(p.start).c_str(), ended ? sim::to_string(p.end).c_str() : "still running");
     }
     if (p.executions.size() > 1) {
       std::printf("\n  executions (the stages below are the first's):");

@@ -21,6 +21,7 @@
 #include "scenarios/scorecard.h"
 #include "scenarios/json_syntax.h"
 #include "providers/cloud_provider.h"
+#include "providers/kubernetes/kubernetes_cluster.h"
 #include "strategies/expressions/expression.h"
 #include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/pipeline.h"
@@ -773,9 +774,11 @@ class Converter {
       }
     }
     plan.artifact = t.artifact();
-    if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(),
-                                               [&](const auto& v) { return v.name == plan.artifact; })) {
-      problem(field(path, "artifact"), "unknown version " + in_quotes(plan.artifact) + "; it must be one of versions[].name");
+    if (!plan.artifact.empty() && std::none_of(out.world.versions.begin(), out.world.versions.end(), [&](const auto& v) {
+          return v.name == plan.artifact || std::find(v.images.begin(), v.images.end(), plan.artifact) != v.images.end();
+        })) {
+      problem(field(path, "artifact"), "unknown version " + in_quotes(plan.artifact) +
+                                           "; it must be one of versions[].name or versions[].images");
     }
     if (t.has_parameters()) plan.parameters_json = struct_json(t.parameters());
     if (t.has_event()) plan.event_json = struct_json(t.event());
@@ -883,8 +886,10 @@ class Converter {
       for (int m = 0; m < s_.kubernetes().manifests_size(); ++m) {
         const std::string path = item("kubernetes", "manifests", size_t(m));
         const google::protobuf::Struct& manifest = s_.kubernetes().manifests(m);
-        if (!manifest.fields().count("kind") || !manifest.fields().count("metadata")) problem(path, "a manifest needs kind and metadata.name");
-        list += (m ? "," : "") + struct_json(manifest);
+        const std::string text = struct_json(manifest);
+        const std::string wrong = providers::kubernetes::manifest_problem(strategies::Json::parse(text));
+        if (!wrong.empty()) problem(path, wrong);
+        list += (m ? "," : "") + text;
       }
       plan.kubernetes_manifests_json = list + "]";
     }

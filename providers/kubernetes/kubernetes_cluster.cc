@@ -105,6 +105,56 @@ Json template_of(const Json& manifest) {
 
 }  // namespace
 
+std::string manifest_problem(const Json& m) {
+  const auto object_or_absent = [](const Json& holder, const char* key) {
+    return !holder.contains(key) || holder[key].is_object();
+  };
+  const auto strings = [](const Json& map) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it.value().is_string()) return false;
+    }
+    return true;
+  };
+  if (!m.is_object()) return "a manifest must be an object";
+  if (!m.contains("kind") || !m["kind"].is_string() || m["kind"].get<std::string>().empty()) return "kind must be a string";
+  if (!m.contains("metadata") || !m["metadata"].is_object()) return "metadata must be an object";
+  const Json& meta = m["metadata"];
+  if (!meta.contains("name") || !meta["name"].is_string() || meta["name"].get<std::string>().empty()) {
+    return "metadata.name must be a non-empty string";
+  }
+  if (meta.contains("namespace") && !meta["namespace"].is_string()) return "metadata.namespace must be a string";
+  for (const char* key : {"labels", "annotations"}) {
+    if (!object_or_absent(meta, key) || (meta.contains(key) && !strings(meta[key]))) {
+      return std::string("metadata.") + key + " must map names to strings";
+    }
+  }
+  if (!object_or_absent(m, "spec")) return "spec must be an object";
+  if (!m.contains("spec")) return {};
+  const Json& spec = m["spec"];
+  if (spec.contains("replicas") && !spec["replicas"].is_number() && !spec["replicas"].is_string()) return "spec.replicas must be a number";
+  if (!object_or_absent(spec, "selector") || !object_or_absent(spec, "strategy")) return "spec.selector and spec.strategy must be objects";
+  if (spec.contains("strategy") && !object_or_absent(spec["strategy"], "rollingUpdate")) return "spec.strategy.rollingUpdate must be an object";
+  if (!object_or_absent(spec, "template")) return "spec.template must be an object";
+  const Json* pod = &spec;
+  if (spec.contains("template")) {
+    const Json& t = spec["template"];
+    if (!object_or_absent(t, "metadata") || !object_or_absent(t, "spec")) return "spec.template.metadata and .spec must be objects";
+    if (t.contains("metadata") && (!object_or_absent(t["metadata"], "labels") ||
+                                   (t["metadata"].contains("labels") && !strings(t["metadata"]["labels"])))) {
+      return "spec.template.metadata.labels must map names to strings";
+    }
+    if (!t.contains("spec")) return {};
+    pod = &t["spec"];
+  }
+  if (pod->contains("containers")) {
+    if (!(*pod)["containers"].is_array()) return "containers must be a list";
+    for (const Json& c : (*pod)["containers"]) {
+      if (!c.is_object() || (c.contains("image") && !c["image"].is_string())) return "each container must be an object with a string image";
+    }
+  }
+  return {};
+}
+
 std::string canonical_kind(std::string_view kind) {
   static const std::map<std::string, std::string> kKinds = {
       {"replicaset", "replicaSet"}, {"rs", "replicaSet"}, {"deployment", "deployment"}, {"deploy", "deployment"},
@@ -301,10 +351,13 @@ void KubernetesCluster::deploy(const DeployRequest& request, std::function<void(
   };
   for (const Json& m : request.manifests) flatten(m);
   for (const Json& m : manifests) {
-    if (!m.is_object() || string_at(m, "kind").empty() || string_at(m.value("metadata", Json::object()), "name").empty()) {
+    if (const std::string problem = manifest_problem(m); !problem.empty()) {
       DeployResult r;
-      r.result = {ErrorCode::kInvalid, "every manifest needs a kind and a metadata.name"};
-      return done(r);
+      r.result = {ErrorCode::kInvalid, "malformed manifest" +
+                                           (m.is_object() && m.contains("metadata") && m["metadata"].is_object()
+                                                ? " " + string_at(m["metadata"], "name") : std::string()) + ": " + problem};
+      loop_.schedule_after(sim::Duration::zero(), sim::Action::boxed([done, r] { done(r); }));
+      return;
     }
   }
   std::stable_sort(manifests.begin(), manifests.end(), [](const Json& a, const Json& b) {
@@ -754,7 +807,13 @@ void KubernetesCluster::patch(const std::string& ns, const std::string& full_nam
   } else {
     patched.merge_patch(body);
   }
+  if (!patched.is_object() || !patched.contains("metadata") || !patched["metadata"].is_object()) {
+    return later(std::move(done), {ErrorCode::kInvalid, "the patch removes the object's metadata"});
+  }
   patched["metadata"]["name"] = o->name;  // a patch never renames
+  if (const std::string problem = manifest_problem(patched); !problem.empty()) {
+    return later(std::move(done), {ErrorCode::kInvalid, "the patched " + full_name + " is malformed: " + problem});
+  }
   const bool template_changed = template_of(patched) != template_of(o->manifest);
   const bool replicas_changed = patched["spec"].value("replicas", Json()) != o->manifest["spec"].value("replicas", Json());
   const Key key{ns, o->kind, o->name};

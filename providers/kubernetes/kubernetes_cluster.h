@@ -41,6 +41,10 @@ struct Coordinates {
 };
 sim::Result<Coordinates> parse_full_name(std::string_view full_name);
 
+// What is wrong with a manifest's shape (kind, metadata.name, labels, spec, template, containers),
+// or "" when the account can apply it.
+std::string manifest_problem(const Json& manifest);
+
 // Whether a kind gets a -vNNN suffix on every deploy (ReplicaSet, Pod, ConfigMap, Secret).
 bool versioned_by_default(const std::string& kind);
 // The order clouddriver deploys kinds in (lower first): configs, then Services, then workloads.

@@ -522,6 +522,9 @@ class RunJobTask : public Task {
       KubernetesCluster* account = c.provider.kubernetes();
       if (account == nullptr) return done(TaskOutcome::terminal(kNoAccount));
       const Json manifest = ctx.value("manifest", Json::object());
+      if (const std::string problem = k8s::manifest_problem(manifest); !problem.empty()) {
+        return done(TaskOutcome::terminal("runJob: malformed manifest: " + problem));
+      }
       if (k8s::canonical_kind(string_field(manifest, "kind")) != "job") {
         return done(TaskOutcome::terminal("runJob needs a manifest of kind Job"));
       }
