@@ -44,10 +44,11 @@ ServerGroupSpec spec_for(const std::string& base, const std::string& ns, const s
 
 // The image of a pod template's first container.
 std::string image_of(const Json& manifest) {
-  const Json* spec = &manifest["spec"];
-  if (spec->contains("template")) spec = &(*spec)["template"]["spec"];
-  if (!spec->contains("containers") || !(*spec)["containers"].is_array() || (*spec)["containers"].empty()) return {};
-  return string_at((*spec)["containers"][0], "image");
+  Json pod = manifest.value("spec", Json::object());
+  if (pod.contains("template")) pod = pod["template"].value("spec", Json::object());
+  const Json containers = pod.value("containers", Json::array());
+  if (!containers.is_array() || containers.empty()) return {};
+  return string_at(containers[0], "image");
 }
 
 Json& template_labels(Json& manifest) {
@@ -343,14 +344,15 @@ void KubernetesCluster::deploy(const DeployRequest& request, std::function<void(
   std::function<void(const Json&)> flatten = [&](const Json& m) {
     if (m.is_array()) {
       for (const Json& x : m) flatten(x);
-    } else if (m.is_object() && m.value("kind", std::string()) == "List" && m.contains("items")) {
+    } else if (m.is_object() && string_at(m, "kind") == "List" && m.contains("items")) {
       flatten(m["items"]);
     } else {
       manifests.push_back(m);
     }
   };
   for (const Json& m : request.manifests) flatten(m);
-  for (const Json& m : manifests) {
+  for (Json& m : manifests) {
+    if (m.is_object() && !m.contains("spec")) m["spec"] = Json::object();  // every stored object has a spec
     if (const std::string problem = manifest_problem(m); !problem.empty()) {
       DeployResult r;
       r.result = {ErrorCode::kInvalid, "malformed manifest" +
@@ -403,14 +405,14 @@ void KubernetesCluster::apply(Json manifest, const DeployRequest& request, Deplo
     versioned = annotations["strategy.spinnaker.io/versioned"] == "true" || annotations["strategy.spinnaker.io/versioned"] == true;
   }
   if (kind == "pod") versioned = false;  // bare pods are recorded, not run
-  const std::string app = request.moniker.value("app", std::string());
+  const std::string app = string_at(request.moniker, "app");
   const auto store = [&](const char* key, const std::string& value) {
     if (!value.empty() && !annotations.contains(key)) annotations[key] = value;
   };
   store("moniker.spinnaker.io/application", app);
-  store("moniker.spinnaker.io/cluster", request.moniker.value("cluster", kind + " " + base));
-  store("moniker.spinnaker.io/stack", request.moniker.value("stack", std::string()));
-  store("moniker.spinnaker.io/detail", request.moniker.value("detail", std::string()));
+  store("moniker.spinnaker.io/cluster", string_at(request.moniker, "cluster").empty() ? kind + " " + base : string_at(request.moniker, "cluster"));
+  store("moniker.spinnaker.io/stack", string_at(request.moniker, "stack"));
+  store("moniker.spinnaker.io/detail", string_at(request.moniker, "detail"));
   store("artifact.spinnaker.io/type", "kubernetes/" + kind);
   store("artifact.spinnaker.io/name", base);
   store("artifact.spinnaker.io/location", ns);
@@ -624,7 +626,7 @@ void KubernetesCluster::reconcile(Key key) {
       old_ready += ready_count(g);
     }
     const Json strategy = d.manifest["spec"].value("strategy", Json::object());
-    const bool recreate = strategy.value("type", std::string()) == "Recreate";
+    const bool recreate = string_at(strategy, "type") == "Recreate";
     const Json rolling = strategy.value("rollingUpdate", Json::object());
     const int surge = recreate ? 0 : rollout_bound(rolling, "maxSurge", desired, true);
     int unavailable = recreate ? desired : rollout_bound(rolling, "maxUnavailable", desired, false);
@@ -718,7 +720,7 @@ void KubernetesCluster::stability(const std::string& ns, const std::string& full
   });
 }
 
-void KubernetesCluster::remove(const std::string& ns, const std::string& full_name, bool cascading, Done done) {
+void KubernetesCluster::remove(std::string ns, std::string full_name, bool cascading, Done done) {
   const sim::Result<Coordinates> c = parse_full_name(full_name);
   if (!c.ok()) {
     loop_.schedule_after(sim::Duration::zero(), sim::Action::boxed([done = std::move(done), c] {
@@ -811,6 +813,7 @@ void KubernetesCluster::patch(const std::string& ns, const std::string& full_nam
     return later(std::move(done), {ErrorCode::kInvalid, "the patch removes the object's metadata"});
   }
   patched["metadata"]["name"] = o->name;  // a patch never renames
+  if (!patched.contains("spec")) patched["spec"] = Json::object();
   if (const std::string problem = manifest_problem(patched); !problem.empty()) {
     return later(std::move(done), {ErrorCode::kInvalid, "the patched " + full_name + " is malformed: " + problem});
   }

@@ -119,7 +119,8 @@ class KubernetesCluster {
   void deploy(const DeployRequest& request, std::function<void(DeployResult)> done);
   // Deletes an object; missing is success (kubectl --ignore-not-found). `cascading` false orphans
   // the pods: they keep running, unmanaged.
-  void remove(const std::string& ns, const std::string& full_name, bool cascading, Done done);
+  // (By value: the names may belong to the object being deleted.)
+  void remove(std::string ns, std::string full_name, bool cascading, Done done);
   // Sets spec.replicas of a ReplicaSet or Deployment (others: kInvalid, "does not support scale").
   void scale(const std::string& ns, const std::string& full_name, int replicas, Done done);
   // enableManifest / disableManifest: adds or removes the selector labels of `services` (empty:

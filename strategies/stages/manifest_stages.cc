@@ -22,6 +22,15 @@ namespace k8s = providers::kubernetes;
 
 const char* const kNoAccount = "this provider has no Kubernetes account";
 
+// A member that must be an object (or a list): itself when it is one, else an empty one, so that a
+// hand-written stage with a wrong type there reads as if it were absent instead of throwing.
+Json object_at(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_object() ? j[key] : Json::object();
+}
+Json array_at(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : Json::array();
+}
+
 // The namespace a stage acts in: location, else namespace, else namespaceOverride, else "default".
 std::string location_of(const Json& ctx) {
   for (const char* key : {"location", "namespace", "namespaceOverride"}) {
@@ -127,7 +136,9 @@ class WaitForStableTask : public Task {
     auto waiting = std::make_shared<std::string>();
     if (names.empty()) return done(TaskOutcome::succeeded());
     auto shared_done = std::make_shared<std::function<void(TaskOutcome)>>(std::move(done));
-    for (const auto& [ns, name] : names) {
+    for (const auto& entry : names) {
+      const std::string& ns = entry.first;
+      const std::string name = entry.second;
       if (stable_.count(ns + "/" + name)) {
         if (--*pending == 0) (*shared_done)(TaskOutcome::running(sim::Duration::seconds(5)));
         continue;
@@ -207,17 +218,17 @@ std::optional<Json> resolve_expected(const Execution& execution, const std::stri
   std::vector<Json> expected;
   for (const Json& e : execution.config().expected_artifacts) expected.push_back(e);
   for (const Stage* s : execution.all_stages()) {
-    const Json list = s->context.value("expectedArtifacts", Json::array());
+    const Json list = array_at(s->context, "expectedArtifacts");
     if (list.is_array()) for (const Json& e : list) expected.push_back(e);
   }
   for (const Json& e : expected) {
     if (string_field(e, "id") != id) continue;
-    const Json match = e.value("matchArtifact", Json::object());
+    const Json match = object_at(e, "matchArtifact");
     for (const Json& a : artifacts) {
       const std::string type = string_field(match, "type"), name = string_field(match, "name");
       if ((type.empty() || type == string_field(a, "type")) && (name.empty() || name == string_field(a, "name"))) return a;
     }
-    if (flag_field(e, "useDefaultArtifact")) return e.value("defaultArtifact", Json::object());
+    if (flag_field(e, "useDefaultArtifact")) return object_at(e, "defaultArtifact");
     return std::nullopt;
   }
   for (const Json& a : artifacts) {  // an artifact id itself
@@ -255,8 +266,8 @@ class DeployTask : public Task {
     bind_images(manifests, artifacts, bound);
     // Required artifacts must bind, or the deploy fails (clouddriver's checkIfArtifactsBound).
     std::vector<std::string> required;
-    for (const Json& id : ctx.value("requiredArtifactIds", Json::array())) if (id.is_string()) required.push_back(id.get<std::string>());
-    for (const Json& r : ctx.value("requiredArtifacts", Json::array())) {
+    for (const Json& id : array_at(ctx, "requiredArtifactIds")) if (id.is_string()) required.push_back(id.get<std::string>());
+    for (const Json& r : array_at(ctx, "requiredArtifacts")) {
       const std::string id = string_field(r, "expectedArtifactId");
       if (!id.empty()) required.push_back(id);
     }
@@ -280,14 +291,14 @@ class DeployTask : public Task {
     k8s::DeployRequest request;
     request.manifests.assign(manifests.begin(), manifests.end());
     request.namespace_override = string_field(ctx, "namespaceOverride");
-    request.moniker = ctx.value("moniker", Json::object());
+    request.moniker = object_at(ctx, "moniker");
     if (!request.moniker.contains("app")) request.moniker["app"] = c.execution.config().application;
-    const Json tm = ctx.value("trafficManagement", Json::object());
+    const Json tm = object_at(ctx, "trafficManagement");
     if (flag_field(tm, "enabled")) {
-      const Json options = tm.value("options", Json::object());
+      const Json options = object_at(tm, "options");
       request.enable_traffic = flag_field(options, "enableTraffic");
       request.strategy = string_field(options, "strategy");
-      for (const Json& s : options.value("services", Json::array())) if (s.is_string()) request.services.push_back(s.get<std::string>());
+      for (const Json& s : array_at(options, "services")) if (s.is_string()) request.services.push_back(s.get<std::string>());
     }
     if (ctx.contains("versioned") && ctx["versioned"].is_boolean()) request.versioned = ctx["versioned"].get<bool>();
     if (!first_try_) first_try_ = c.loop.now();
@@ -363,15 +374,15 @@ class DeployManifestStage : public StageDefinition {
   // ReplicaSet of each new ReplicaSet's cluster is disabled (red/black, blue/green; or deleted
   // when it never became ready), or disabled and then deleted (highlander).
   sim::Status plan_after(Stage& stage, Execution& execution) const override {
-    const Json tm = stage.context.value("trafficManagement", Json::object());
+    const Json tm = object_at(stage.context, "trafficManagement");
     if (!flag_field(tm, "enabled")) return sim::Status();
-    const std::string strategy = string_field(tm.value("options", Json::object()), "strategy");
+    const std::string strategy = string_field(object_at(tm, "options"), "strategy");
     if (strategy != "redblack" && strategy != "bluegreen" && strategy != "highlander") return sim::Status();
     KubernetesCluster* account = execution.provider().kubernetes();
     if (account == nullptr) return sim::invalid_argument(kNoAccount);
-    const std::string app = string_field(stage.context.value("moniker", Json::object()), "app").empty()
+    const std::string app = string_field(object_at(stage.context, "moniker"), "app").empty()
                                 ? execution.config().application
-                                : string_field(stage.context["moniker"], "app");
+                                : string_field(object_at(stage.context, "moniker"), "app");
     std::vector<std::pair<std::string, std::string>> old;  // namespace, full name
     for (const Json& m : stage.outputs.value("outputs.manifests", Json::array())) {
       if (k8s::canonical_kind(string_field(m, "kind")) != "replicaSet") continue;
@@ -426,7 +437,7 @@ std::vector<std::string> strings_of(const Json& j) {
 
 void delete_call(TaskContext& c, KubernetesCluster& account, std::function<void(const providers::OpResult&)> done) {
   const Json& ctx = c.stage.context;
-  const Json options = ctx.value("options", Json::object());
+  const Json options = object_at(ctx, "options");
   bool cascading = true;
   if (options.contains("cascading")) {
     const Json& v = options["cascading"];
@@ -437,15 +448,15 @@ void delete_call(TaskContext& c, KubernetesCluster& account, std::function<void(
   if (string_field(ctx, "mode") == "label") {
     // Every object of the listed kinds whose labels match the selectors.
     std::vector<std::string> names;
-    const std::vector<std::string> kinds = strings_of(ctx.value("kinds", Json::array()));
-    const Json selectors = ctx.value("labelSelectors", Json::object()).value("selectors", Json::array());
+    const std::vector<std::string> kinds = strings_of(array_at(ctx, "kinds"));
+    const Json selectors = array_at(object_at(ctx, "labelSelectors"), "selectors");
     for (const k8s::Object* o : account.objects()) {
       if (o->ns != ns || std::find_if(kinds.begin(), kinds.end(), [&](const std::string& k) { return k8s::canonical_kind(k) == o->kind; }) == kinds.end()) continue;
       const Json labels = o->manifest["metadata"].value("labels", Json::object());
       bool all = true;
       for (const Json& s : selectors) {
         const std::string key = string_field(s, "key"), op = string_field(s, "kind");
-        const std::vector<std::string> values = strings_of(s.value("values", Json::array()));
+        const std::vector<std::string> values = strings_of(array_at(s, "values"));
         const bool has = labels.contains(key);
         const std::string value = has && labels[key].is_string() ? labels[key].get<std::string>() : std::string();
         const bool listed = std::find(values.begin(), values.end(), value) != values.end();
@@ -521,7 +532,7 @@ class RunJobTask : public Task {
     } else if (!outcome_) {
       KubernetesCluster* account = c.provider.kubernetes();
       if (account == nullptr) return done(TaskOutcome::terminal(kNoAccount));
-      const Json manifest = ctx.value("manifest", Json::object());
+      const Json manifest = object_at(ctx, "manifest");
       if (const std::string problem = k8s::manifest_problem(manifest); !problem.empty()) {
         return done(TaskOutcome::terminal("runJob: malformed manifest: " + problem));
       }
@@ -529,7 +540,7 @@ class RunJobTask : public Task {
         return done(TaskOutcome::terminal("runJob needs a manifest of kind Job"));
       }
       std::string ns = string_field(ctx, "namespace");
-      if (ns.empty()) ns = string_field(manifest.value("metadata", Json::object()), "namespace");
+      if (ns.empty()) ns = string_field(object_at(manifest, "metadata"), "namespace");
       if (ns.empty()) ns = "default";
       std::string app = string_field(ctx, "application");
       if (app.empty()) app = c.execution.config().application;
@@ -593,13 +604,13 @@ class BakeManifestTask : public Task {
     }
     if (!outcome_->succeeds) return done(TaskOutcome::terminal(outcome_->message));
     const Json& ctx = c.stage.context;
-    const Json expected = ctx.value("expectedArtifacts", Json::array());
+    const Json expected = array_at(ctx, "expectedArtifacts");
     if (!expected.is_array() || expected.size() != 1) {
       return done(TaskOutcome::terminal("bakeManifest must produce exactly one artifact (expectedArtifacts has " +
                                         std::to_string(expected.is_array() ? expected.size() : 0) + ")"));
     }
     std::string name = string_field(ctx, "outputName");
-    if (name.empty()) name = string_field(expected[0].value("matchArtifact", Json::object()), "name");
+    if (name.empty()) name = string_field(object_at(expected[0], "matchArtifact"), "name");
     Json artifact = Json{{"type", "embedded/base64"}, {"name", name}, {"reference", "(rendered " + string_field(ctx, "templateRenderer") + " manifests)"}};
     if (outcome_->outputs.contains("manifests")) artifact["manifests"] = outcome_->outputs["manifests"];
     done(TaskOutcome::succeeded(Json{{"artifacts", Json::array({artifact})}}));
@@ -626,7 +637,7 @@ void register_manifest_stages(StageRegistry& registry) {
         enable ? "enableManifest" : "disableManifest", enable ? "enableManifest" : "disableManifest",
         [enable](TaskContext& c, KubernetesCluster& a, auto done) {
           a.set_traffic(location_of(c.stage.context), string_field(c.stage.context, "manifestName"), enable,
-                        strings_of(c.stage.context.value("loadBalancers", Json::array())), done);
+                        strings_of(array_at(c.stage.context, "loadBalancers")), done);
         },
         true));
   }
@@ -635,7 +646,7 @@ void register_manifest_stages(StageRegistry& registry) {
       "patchManifest", "patchManifest",
       [](TaskContext& c, KubernetesCluster& a, auto done) {
         const Json& ctx = c.stage.context;
-        const std::string strategy = string_field(ctx.value("options", Json::object()), "mergeStrategy");
+        const std::string strategy = string_field(object_at(ctx, "options"), "mergeStrategy");
         Json body = ctx.value("patchBody", Json::object());
         if (strategy != "json" && body.is_array()) {
           if (body.size() != 1) return done(providers::OpResult{providers::ErrorCode::kInvalid, "a strategic or merge patch needs exactly one patch object"});
