@@ -27,133 +27,144 @@ Fields join(std::initializer_list<Fields> parts) {
 
 std::vector<StageFields> build() {
   std::vector<StageFields> t;
-  const auto add = [&](StageFields f) { t.push_back(std::move(f)); };
+  const auto add = [&](std::string type, std::string summary, Fields supported, Fields ignored, Fields unsupported,
+                       bool synthetic = false, std::string refusal = {}) {
+    StageFields f;
+    f.type = std::move(type);
+    f.summary = std::move(summary);
+    f.supported = std::move(supported);
+    f.ignored = std::move(ignored);
+    f.unsupported = std::move(unsupported);
+    f.synthetic = synthetic;
+    f.refusal = std::move(refusal);
+    t.push_back(std::move(f));
+  };
   const std::string modelled = "modelled: takes the scenario's external_stages duration and outcome";
 
   // Generic stages.
-  add({"wait", "waits waitTime seconds from the stage's start", {"waitTime", "skipRemainingWait"}, {}, {}});
-  add({"manualJudgment", "waits for the scenario's operator (or the viewer) to choose an input",
-       {"judgmentInputs", "instructions", "propagateAuthenticationContext"}, {"selectedStageRoles", "sendNotifications"}, {}});
-  add({"checkPreconditions", "expression, stageStatus and clusterSize preconditions, each a synthetic stage",
-       {"preconditions"}, {}, {}});
-  add({"checkPrecondition", "one precondition of checkPreconditions", {"preconditionType", "context"}, kCloud, {}, true});
-  add({"evaluateVariables", "evaluates variables in order, publishing each to later expressions",
-       {"variables", "failOnFailedExpressions"}, {}, {}});
-  add({"pipeline", "runs a pipeline of the same file (by id or name) as a child execution",
-       {"application", "pipeline", "pipelineParameters", "waitForCompletion"}, {}, {}});
-  add({"restrictExecutionDuringTimeWindow", "holds its parent until the wall clock is in its window",
-       {"restrictedExecutionWindow", "skipRemainingWait"}, {}, {}, true});
+  add("wait", "waits waitTime seconds from the stage's start", {"waitTime", "skipRemainingWait"}, {}, {});
+  add("manualJudgment", "waits for the scenario's operator (or the viewer) to choose an input",
+       {"judgmentInputs", "instructions", "propagateAuthenticationContext"}, {"selectedStageRoles", "sendNotifications"}, {});
+  add("checkPreconditions", "expression, stageStatus and clusterSize preconditions, each a synthetic stage",
+       {"preconditions"}, {}, {});
+  add("checkPrecondition", "one precondition of checkPreconditions", {"preconditionType", "context"}, kCloud, {}, true);
+  add("evaluateVariables", "evaluates variables in order, publishing each to later expressions",
+       {"variables", "failOnFailedExpressions"}, {}, {});
+  add("pipeline", "runs a pipeline of the same file (by id or name) as a child execution",
+       {"application", "pipeline", "pipelineParameters", "waitForCompletion"}, {}, {});
+  add("restrictExecutionDuringTimeWindow", "holds its parent until the wall clock is in its window",
+       {"restrictedExecutionWindow", "skipRemainingWait"}, {}, {}, true);
 
   // Server-group stages.
-  add({"deploy", "creates a server group per cluster with its strategy (docs/deploy-strategies.md)",
-       {"clusters", "cluster"}, join({kCloud, {"group"}}), {}});
-  add({"createServerGroup", "one cluster of a deploy stage", join({kTarget, {"application", "stack", "freeFormDetails",
+  add("deploy", "creates a server group per cluster with its strategy (docs/deploy-strategies.md)",
+       {"clusters", "cluster"}, join({kCloud, {"group"}}), {});
+  add("createServerGroup", "one cluster of a deploy stage", join({kTarget, {"application", "stack", "freeFormDetails",
        "availabilityZones", "capacity", "loadBalancers", "strategy", "useSourceCapacity", "scaleDown", "maxRemainingAsgs",
        "targetHealthyDeployPercentage", "rollback", "targetPercentages", "delayBeforeDisableSec", "delayBeforeScaleDownSec",
        "pipelineBeforeCleanup", "deploymentMonitor", "strategyApplication", "strategyPipeline", "artifact", "amiName",
-       "imageId", "image"}}), kCloud, {}, true});
-  add({"cloneServerGroup", "copies the target group into the cluster's next one with a new artifact",
+       "imageId", "image"}}), kCloud, {}, true);
+  add("cloneServerGroup", "copies the target group into the cluster's next one with a new artifact",
        join({kTarget, {"application", "stack", "freeFormDetails", "targetCluster", "useSourceCapacity", "capacity",
                        "disableTraffic", "artifact", "amiName", "imageId", "image"}}),
-       kCloud, {}});
-  add({"resizeServerGroup", "resizes the target group (scale_up, scale_down, scale_exact; pct, incr, exact)",
+       kCloud, {});
+  add("resizeServerGroup", "resizes the target group (scale_up, scale_down, scale_exact; pct, incr, exact)",
        join({kTarget, {"action", "resizeType", "scalePct", "scaleNum", "capacity", "targetHealthyDeployPercentage"}}),
-       kCloud, {}});
-  add({"pinServerGroup", "pins or unpins a group's minimum capacity (a deploy strategy's step)",
-       join({kTarget, {"pinMinimumCapacity", "unpinMinimumCapacity", "pinCapacity", "savedCapacity"}}), kCloud, {}, true});
-  add({"enableServerGroup", "puts the target group back in its load balancers", kTarget, kCloud, {}});
-  add({"disableServerGroup", "takes the target group (or desiredPercentage of it) out of its load balancers",
-       join({kTarget, {"desiredPercentage", "instanceIdsToDisable"}}), kCloud, {}});
-  add({"destroyServerGroup", "disables, then destroys the target group", join({kTarget, {"skipDisableBeforeDestroy"}}),
-       kCloud, {}});
-  add({"disableCluster", "disables all but the newest remainingEnabledServerGroups",
-       join({kTarget, {"remainingEnabledServerGroups", "preferLargerOverNewer"}}), kCloud, {}});
-  add({"scaleDownCluster", "scales to zero all but remainingFullSizeServerGroups",
-       join({kTarget, {"remainingFullSizeServerGroups", "preferLargerOverNewer", "allowScaleDownActive"}}), kCloud, {}});
-  add({"shrinkCluster", "destroys all but shrinkToSize groups",
-       join({kTarget, {"shrinkToSize", "allowDeleteActive", "retainLargerOverNewer"}}), kCloud, {}});
-  add({"rollbackCluster", "rolls each region back to its previous group",
+       kCloud, {});
+  add("pinServerGroup", "pins or unpins a group's minimum capacity (a deploy strategy's step)",
+       join({kTarget, {"pinMinimumCapacity", "unpinMinimumCapacity", "pinCapacity", "savedCapacity"}}), kCloud, {}, true);
+  add("enableServerGroup", "puts the target group back in its load balancers", kTarget, kCloud, {});
+  add("disableServerGroup", "takes the target group (or desiredPercentage of it) out of its load balancers",
+       join({kTarget, {"desiredPercentage", "instanceIdsToDisable"}}), kCloud, {});
+  add("destroyServerGroup", "disables, then destroys the target group", join({kTarget, {"skipDisableBeforeDestroy"}}),
+       kCloud, {});
+  add("disableCluster", "disables all but the newest remainingEnabledServerGroups",
+       join({kTarget, {"remainingEnabledServerGroups", "preferLargerOverNewer"}}), kCloud, {});
+  add("scaleDownCluster", "scales to zero all but remainingFullSizeServerGroups",
+       join({kTarget, {"remainingFullSizeServerGroups", "preferLargerOverNewer", "allowScaleDownActive"}}), kCloud, {});
+  add("shrinkCluster", "destroys all but shrinkToSize groups",
+       join({kTarget, {"shrinkToSize", "allowDeleteActive", "retainLargerOverNewer"}}), kCloud, {});
+  add("rollbackCluster", "rolls each region back to its previous group",
        join({kTarget, {"targetHealthyRollbackPercentage", "waitTimeBetweenRegions", "serverGroup", "originalServerGroup",
                        "additionalRollbackContext"}}),
-       kCloud, {"rollbackTimeout"}});
+       kCloud, {"rollbackTimeout"});
 
   // Canaries.
-  add({"kayentaCanary", "Kayenta canary analysis with the NetflixACAJudge over the scenario's metrics",
-       {"canaryConfig", "analysisType", "deployments"}, {}, {}});
-  add({"runCanary", "one interval of a kayentaCanary stage", {"canaryConfig", "interval", "controlScope", "experimentScope"},
-       {}, {}, true});
-  add({"stepCanary", "Argo-Rollouts-style steps: setWeight, pause, setCanaryScale, analysis (docs/step-canary.md)",
+  add("kayentaCanary", "Kayenta canary analysis with the NetflixACAJudge over the scenario's metrics",
+       {"canaryConfig", "analysisType", "deployments"}, {}, {});
+  add("runCanary", "one interval of a kayentaCanary stage", {"canaryConfig", "interval", "controlScope", "experimentScope"},
+       {}, {}, true);
+  add("stepCanary", "Argo-Rollouts-style steps: setWeight, pause, setCanaryScale, analysis (docs/step-canary.md)",
        {"application", "stack", "freeFormDetails", "cluster", "region", "availabilityZones", "loadBalancer", "canary",
         "steps", "trafficRouting", "analysis", "maxSurge", "abortScaleDownDelaySeconds", "scaleDownDelaySeconds",
         "replicas"},
-       kCloud, {}});
-  add({"canaryStep", "one step of a stepCanary stage", {"kind", "weight", "replicas", "analysis"}, {}, {}, true});
-  add({"blueGreen", "Argo-Rollouts-style blue-green with preview and active load balancers",
+       kCloud, {});
+  add("canaryStep", "one step of a stepCanary stage", {"kind", "weight", "replicas", "analysis"}, {}, {}, true);
+  add("blueGreen", "Argo-Rollouts-style blue-green with preview and active load balancers",
        {"application", "stack", "freeFormDetails", "cluster", "region", "availabilityZones", "activeLoadBalancer",
         "previewLoadBalancer", "previewReplicaCount", "autoPromotionEnabled", "autoPromotionSeconds",
         "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "prePromotionAnalysis", "postPromotionAnalysis", "canary",
         "replicas"},
-       kCloud, {}});
+       kCloud, {});
 
   // Work outside the cloud, modelled.
-  add({"bake", modelled,
+  add("bake", modelled,
        {}, {"baseOs", "baseLabel", "baseAmi", "baseName", "package", "packageArtifactIds", "regions", "region", "user",
             "vmType", "storeType", "templateFileName", "extendedAttributes", "rebake", "enhancedNetworking",
-            "showAdvancedOptions", "amiSuffix", "cloudProviderType", "cloudProvider", "varFileName"}, {}});
-  add({"findImage", modelled + " (its outputs, e.g. amiName, come from the scenario)", {},
-       join({kTarget, kCloud, {"onlyEnabled", "selectionStrategy", "imageNamePattern"}}), {}});
-  add({"jenkins", modelled, {}, {"master", "job", "parameters", "propertyFile", "markUnstableAsSuccessful"}, {}});
-  add({"script", modelled, {}, {"repoUrl", "repoBranch", "scriptPath", "command", "image", "account", "cluster", "cmc",
-                                "propertyFile", "user", "waitForCompletion"}, {}});
-  add({"webhook", modelled, {}, {"url", "method", "customHeaders", "payload", "statusUrlResolution", "statusUrlJsonPath",
+            "showAdvancedOptions", "amiSuffix", "cloudProviderType", "cloudProvider", "varFileName"}, {});
+  add("findImage", modelled + " (its outputs, e.g. amiName, come from the scenario)", {},
+       join({kTarget, kCloud, {"onlyEnabled", "selectionStrategy", "imageNamePattern"}}), {});
+  add("jenkins", modelled, {}, {"master", "job", "parameters", "propertyFile", "markUnstableAsSuccessful"}, {});
+  add("script", modelled, {}, {"repoUrl", "repoBranch", "scriptPath", "command", "image", "account", "cluster", "cmc",
+                                "propertyFile", "user", "waitForCompletion"}, {});
+  add("webhook", modelled, {}, {"url", "method", "customHeaders", "payload", "statusUrlResolution", "statusUrlJsonPath",
                                  "statusJsonPath", "successStatuses", "canceledStatuses", "terminalStatuses",
                                  "waitForCompletion", "failFastStatusCodes", "progressJsonPath", "retryStatusCodes",
-                                 "signalCancellation", "cancelEndpoint", "cancelMethod", "cancelPayload", "waitBeforeMonitor"}, {}});
-  add({"evaluateDeploymentHealth", modelled + " (a monitored deploy's deployment monitor)", {}, {"deploymentMonitor"}, {}});
+                                 "signalCancellation", "cancelEndpoint", "cancelMethod", "cancelPayload", "waitBeforeMonitor"}, {});
+  add("evaluateDeploymentHealth", modelled + " (a monitored deploy's deployment monitor)", {}, {"deploymentMonitor"}, {});
 
   // Kubernetes manifest stages (docs/stages.md, "Kubernetes").
-  add({"deployManifest", "applies manifests: ReplicaSets, Deployments, Services, ConfigMaps and Secrets run; other kinds are recorded",
+  add("deployManifest", "applies manifests: ReplicaSets, Deployments, Services, ConfigMaps and Secrets run; other kinds are recorded",
        {"manifests", "manifest", "source", "manifestArtifactId", "requiredArtifactIds", "requiredArtifacts", "moniker",
         "namespaceOverride", "trafficManagement", "skipExpressionEvaluation", "versioned"},
        join({kCloud, {"manifestArtifactAccount", "manifestArtifact", "enableArtifactBinding", "noOutput",
                       "skipSpecTemplateLabels"}}),
-       {"labelSelectors"}});
-  add({"scaleManifest", "sets spec.replicas of a ReplicaSet or Deployment and waits until stable",
-       join({kManifestTarget, {"replicas"}}), kCloud, {}});
-  add({"enableManifest", "adds the Services' selector labels to the target's pods (a Deployment rolls out)",
-       join({kManifestTarget, {"loadBalancers"}}), join({kCloud, {"targetPercentage"}}), {}});
-  add({"disableManifest", "removes the Services' selector labels; pods keep running",
-       join({kManifestTarget, {"loadBalancers"}}), join({kCloud, {"targetPercentage"}}), {}});
-  add({"deleteManifest", "deletes the target (or every object of kinds matching labelSelectors); no wait",
-       join({kManifestTarget, {"options", "kinds", "labelSelectors"}}), kCloud, {}});
-  add({"patchManifest", "merges patchBody into the target: replicas scale, a Deployment's template rolls out",
+       {"labelSelectors"});
+  add("scaleManifest", "sets spec.replicas of a ReplicaSet or Deployment and waits until stable",
+       join({kManifestTarget, {"replicas"}}), kCloud, {});
+  add("enableManifest", "adds the Services' selector labels to the target's pods (a Deployment rolls out)",
+       join({kManifestTarget, {"loadBalancers"}}), join({kCloud, {"targetPercentage"}}), {});
+  add("disableManifest", "removes the Services' selector labels; pods keep running",
+       join({kManifestTarget, {"loadBalancers"}}), join({kCloud, {"targetPercentage"}}), {});
+  add("deleteManifest", "deletes the target (or every object of kinds matching labelSelectors); no wait",
+       join({kManifestTarget, {"options", "kinds", "labelSelectors"}}), kCloud, {});
+  add("patchManifest", "merges patchBody into the target: replicas scale, a Deployment's template rolls out",
        join({kManifestTarget, {"patchBody", "options", "source", "skipExpressionEvaluation"}}), kCloud,
-       {"manifestArtifactId", "requiredArtifactIds", "requiredArtifacts"}});
-  add({"undoRolloutManifest", "rolls a Deployment back numRevisionsBack revisions (or to revision)",
-       join({kManifestTarget, {"numRevisionsBack", "revision"}}), kCloud, {}});
-  add({"findArtifactsFromResource", "reads the target: context.manifest and its docker/image artifacts",
-       kManifestTarget, kCloud, {}});
-  add({"runJobManifest", "runs a Job (recreated each run) whose duration, outcome and properties the scenario models",
+       {"manifestArtifactId", "requiredArtifactIds", "requiredArtifacts"});
+  add("undoRolloutManifest", "rolls a Deployment back numRevisionsBack revisions (or to revision)",
+       join({kManifestTarget, {"numRevisionsBack", "revision"}}), kCloud, {});
+  add("findArtifactsFromResource", "reads the target: context.manifest and its docker/image artifacts",
+       kManifestTarget, kCloud, {});
+  add("runJobManifest", "runs a Job (recreated each run) whose duration, outcome and properties the scenario models",
        {"manifest", "application", "namespace", "propertyFile", "waitForCompletion", "source", "alias"},
-       join({kCloud, {"consumeArtifactSource", "consumeArtifactAccount"}}), {"manifestArtifactId", "consumeArtifactId"}});
-  add({"runJob", "runJobManifest when it carries a Kubernetes manifest, else modelled work",
+       join({kCloud, {"consumeArtifactSource", "consumeArtifactAccount"}}), {"manifestArtifactId", "consumeArtifactId"});
+  add("runJob", "runJobManifest when it carries a Kubernetes manifest, else modelled work",
        {"manifest", "application", "namespace", "propertyFile", "waitForCompletion", "source", "alias"},
-       join({kCloud, {"consumeArtifactSource", "consumeArtifactAccount", "containers", "cluster"}}), {"manifestArtifactId"}});
-  add({"bakeManifest", "modelled render: one embedded/base64 artifact named outputName (manifests from the scenario)",
+       join({kCloud, {"consumeArtifactSource", "consumeArtifactAccount", "containers", "cluster"}}), {"manifestArtifactId"});
+  add("bakeManifest", "modelled render: one embedded/base64 artifact named outputName (manifests from the scenario)",
        {"outputName", "templateRenderer"},
        {"inputArtifacts", "inputArtifact", "overrides", "evaluateOverrideExpressions", "rawOverrides", "namespace",
         "apiVersions", "kubeVersion", "includeCRDs", "helmChartFilePath", "kustomizeFilePath", "helmfileFilePath"},
-       {}});
+       {});
 
   // Refused: legacy types of real exports.
   const std::string kayenta = "use kayentaCanary (Kayenta's analysis) or stepCanary instead";
-  add({"canary", "", {}, {}, {}, false,
-       "Netflix's pre-Kayenta canary (ACA on the internal Mine service), removed from Orca; " + kayenta});
-  add({"deployCanary", "", {}, {}, {}, false,
+  add("canary", "", {}, {}, {}, false,
+       "Netflix's pre-Kayenta canary (ACA on the internal Mine service), removed from Orca; " + kayenta);
+  add("deployCanary", "", {}, {}, {}, false,
        "the deploy half of the pre-Kayenta canary stage, removed from Orca; deploy baseline and canary with deploy or "
-       "deployManifest stages, then " + kayenta});
-  add({"monitorCanary", "", {}, {}, {}, false, "the monitoring half of the pre-Kayenta canary stage, removed from Orca; " + kayenta});
-  add({"acaTask", "", {}, {}, {}, false, "the pre-Kayenta canary's analysis task; " + kayenta});
+       "deployManifest stages, then " + kayenta);
+  add("monitorCanary", "", {}, {}, {}, false, "the monitoring half of the pre-Kayenta canary stage, removed from Orca; " + kayenta);
+  add("acaTask", "", {}, {}, {}, false, "the pre-Kayenta canary's analysis task; " + kayenta);
   std::sort(t.begin(), t.end(), [](const StageFields& a, const StageFields& b) { return a.type < b.type; });
   return t;
 }
