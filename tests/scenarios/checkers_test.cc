@@ -56,7 +56,9 @@ trace::Event execution(int seconds, const std::string& status) {
 }
 
 std::vector<Violation> run(const char* checker, const std::vector<trace::Event>& events, int floor = 2) {
-  for (const auto& c : make_checkers(CheckOptions{floor})) {
+  CheckOptions options;
+  options.healthy_floor = floor;
+  for (const auto& c : make_checkers(options)) {
     if (std::string(c->name()) != checker) continue;
     for (const trace::Event& e : events) c->observe(e);
     c->finish(sim::TimePoint::from_micros(3600000000));
