@@ -222,6 +222,10 @@ int Object::replicas() const {
   return 1;
 }
 
+int Object::listed_replicas() const {
+  return manifest.contains("spec") && manifest["spec"].is_object() && manifest["spec"].contains("replicas") ? replicas() : -1;
+}
+
 Json Object::pod_labels() const {
   const Json spec = manifest.value("spec", Json::object());
   const Json& holder = spec.contains("template") ? spec["template"].value("metadata", Json::object())
@@ -281,6 +285,13 @@ std::vector<const Object*> KubernetesCluster::objects() const {
   return out;
 }
 
+std::optional<int> KubernetesCluster::last_ready(const Object& object) const {
+  if (object.server_groups.empty()) return std::nullopt;
+  const auto it = ready_seen_.find(object.server_groups.back());
+  if (it == ready_seen_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<const Object*> KubernetesCluster::in_cluster(const std::string& ns, const std::string& kind,
                                                          const std::string& app, const std::string& cluster) const {
   std::vector<const Object*> out;
@@ -331,8 +342,12 @@ void KubernetesCluster::sync_traffic(const std::string& ns, Done done) {
     const std::vector<std::string> lbs = matching_services(o);
     for (const std::string& sg : o.server_groups) {
       if (group_lbs_[sg] == lbs) continue;
-      group_lbs_[sg] = lbs;
-      ops.push_back([this, sg, lbs](Done next) { provider_.set_load_balancers(sg, lbs, std::move(next)); });
+      ops.push_back([this, sg, lbs](Done next) {
+        provider_.set_load_balancers(sg, lbs, [this, sg, lbs, next = std::move(next)](const OpResult& r) {
+          if (r.ok()) group_lbs_[sg] = lbs;  // else a retry finds the difference again
+          next(r);
+        });
+      });
     }
   }
   chain(std::move(ops), std::move(done));
@@ -530,27 +545,48 @@ void KubernetesCluster::apply(Json manifest, const DeployRequest& request, Deplo
       record(*existing);
       const Key key{ns, kind, base};
       if (!template_changed) {
+        restart_progress(*existing);
         schedule_reconcile(key);
         return sync_traffic(ns, std::move(done));
       }
-      return new_revision(key, std::move(done));
+      return new_revision(key, std::move(before), std::move(done));
     }
   }
   if (kind == "replicaSet" && (base.find("--") != std::string::npos || base.back() == '-')) {
     return fail(ErrorCode::kInvalid, "names with \"--\" or a trailing \"-\" cannot be mapped onto server groups");
   }
+  if (kind == "replicaSet" && !versioned) {
+    // An unversioned ReplicaSet already there is applied in place (kubectl apply), not duplicated.
+    if (Object* existing = find(ns, "replicaSet " + base); existing != nullptr && !existing->server_groups.empty()) {
+      const int before = existing->replicas();
+      existing->manifest = manifest;
+      const bool resized = existing->replicas() != before;
+      record(*existing);
+      std::vector<std::function<void(Done)>> ops;
+      if (resized) {
+        const int n = existing->replicas();
+        const std::string sg = existing->server_groups.back();
+        ops.push_back([this, sg, n](Done next) { provider_.resize_server_group(sg, {0, n, n}, std::move(next)); });
+      }
+      ops.push_back([this, ns](Done next) { sync_traffic(ns, std::move(next)); });
+      return chain(std::move(ops), std::move(done));
+    }
+  }
+  // Spinnaker's version: one past the highest among the kind's objects of that name here, v000 first.
+  int next_version = 0;
+  for (const Object* p : versions(ns, kind, base)) {
+    if (p->version) next_version = std::max(next_version, *p->version + 1);
+  }
   object.manifest = manifest;
   const std::vector<std::string> lbs = matching_services(object);
   const ServerGroupSpec spec = spec_for(base, ns, image_of(manifest), object.replicas(), lbs);
-  provider_.create_server_group(spec, [this, object, versioned, record, version_text, lbs, done = std::move(done)](
-                                          const OpResult& r, const std::string& sg) mutable {
+  provider_.create_server_group(spec, [this, object, versioned, record, version_text, lbs, next_version,
+                                       done = std::move(done)](const OpResult& r, const std::string& sg) mutable {
     if (!r.ok()) return done(OpResult{r.code, object.full() + ": " + r.message});
     object.server_groups.push_back(sg);
     group_lbs_[sg] = lbs;
     if (object.kind == "replicaSet" && versioned) {
-      const std::optional<std::string> cluster = cluster_of_server_group(sg);
-      const int v = std::atoi(sg.substr(sg.rfind("-v") + 2).c_str());
-      (void)cluster;
+      const int v = next_version;
       object.version = v;
       object.name = object.base + "-" + version_text(v);
       object.manifest["metadata"]["name"] = object.name;
@@ -571,12 +607,22 @@ void KubernetesCluster::apply(Json manifest, const DeployRequest& request, Deplo
   });
 }
 
-void KubernetesCluster::new_revision(const Key& key, Done done) {
+void KubernetesCluster::restart_progress(Object& d) {
+  d.progressed_at = loop_.now();
+  d.revision_ready = 0;
+}
+
+void KubernetesCluster::new_revision(const Key& key, Json previous, Done done) {
   const Object& d = objects_.at(key);
   const ServerGroupSpec spec = spec_for(d.base, d.ns, image_of(d.manifest), 0, matching_services(d));
-  provider_.create_server_group(spec, [this, key, spec, done = std::move(done)](const OpResult& r, const std::string& sg) {
-    if (!r.ok()) return done(r);
+  provider_.create_server_group(spec, [this, key, spec, previous = std::move(previous), done = std::move(done)](
+                                          const OpResult& r, const std::string& sg) {
     auto it = objects_.find(key);
+    if (!r.ok()) {
+      // Nothing changed in the cluster: the object keeps its old template, so a retry sees the change again.
+      if (it != objects_.end()) it->second.manifest = previous;
+      return done(r);
+    }
     if (it == objects_.end()) return done(OpResult{});
     it->second.server_groups.push_back(sg);
     it->second.templates.push_back(template_of(it->second.manifest));
@@ -693,6 +739,7 @@ void KubernetesCluster::stability(const std::string& ns, const std::string& full
     const int desired = o.replicas();
     const ServerGroupInfo* current = find_group(info, o.server_groups.back());
     const int ready = ready_count(current);
+    ready_seen_[o.server_groups.back()] = ready;
     Stability s;
     if (o.kind == "replicaSet") {
       s.stable = ready >= desired;
@@ -760,6 +807,7 @@ void KubernetesCluster::scale(const std::string& ns, const std::string& full_nam
   }
   o->manifest["spec"]["replicas"] = replicas;
   if (o->kind == "deployment") {
+    restart_progress(*o);
     schedule_reconcile(Key{ns, o->kind, o->name});
     return later(std::move(done), {});
   }
@@ -821,8 +869,9 @@ void KubernetesCluster::patch(const std::string& ns, const std::string& full_nam
   const bool replicas_changed = patched["spec"].value("replicas", Json()) != o->manifest["spec"].value("replicas", Json());
   const Key key{ns, o->kind, o->name};
   if (o->kind == "deployment" && template_changed) {
+    Json before = o->manifest;
     o->manifest = patched;
-    return new_revision(key, std::move(done));
+    return new_revision(key, std::move(before), std::move(done));
   }
   o->manifest = patched;
   std::vector<std::function<void(Done)>> ops;
@@ -831,7 +880,10 @@ void KubernetesCluster::patch(const std::string& ns, const std::string& full_nam
     const std::string sg = o->server_groups.back();
     ops.push_back([this, sg, n](Done next) { provider_.resize_server_group(sg, {0, n, n}, std::move(next)); });
   }
-  if (replicas_changed && o->kind == "deployment") schedule_reconcile(key);
+  if (replicas_changed && o->kind == "deployment") {
+    restart_progress(*o);
+    schedule_reconcile(key);
+  }
   ops.push_back([this, ns](Done next) { sync_traffic(ns, std::move(next)); });
   chain(std::move(ops), std::move(done));
 }
@@ -867,8 +919,7 @@ void KubernetesCluster::undo_rollout(const std::string& ns, const std::string& f
   o->templates.push_back(pod_template);
   o->manifest["spec"]["template"] = pod_template;
   o->revisions.push_back(++o->revision);
-  o->progressed_at = loop_.now();
-  o->revision_ready = 0;
+  restart_progress(*o);
   schedule_reconcile(Key{ns, o->kind, o->name});
   later(std::move(done), {});
 }

@@ -75,6 +75,7 @@ struct Object {
   std::string application() const;  // moniker.spinnaker.io/application
   std::string cluster() const;       // moniker.spinnaker.io/cluster
   int replicas() const;              // spec.replicas, 1 when absent
+  int listed_replicas() const;       // spec.replicas, -1 when absent (how clouddriver sorts by size)
   Json pod_labels() const;           // spec.template.metadata.labels (metadata.labels for a Pod)
   std::vector<std::string> load_balancer_annotation() const;  // ["service x", ...]
 };
@@ -154,6 +155,9 @@ class KubernetesCluster {
   std::vector<std::string> server_groups_labelled(const std::string& value) const;
   // Every object, for reports and tests.
   std::vector<const Object*> objects() const;
+  // The ready pods of the object's current server group when its stability was last read, or
+  // nullopt if it never was (red/black deletes an old ReplicaSet that never had one).
+  std::optional<int> last_ready(const Object& object) const;
 
  private:
   struct Key {
@@ -172,7 +176,10 @@ class KubernetesCluster {
   void schedule_reconcile(const Key& key);
   // A Deployment's pod template changed: a new server group for the new revision, which the
   // controller then scales up as it scales the old ones down.
-  void new_revision(const Key& key, Done done);
+  // `previous` is the manifest before the change, restored if the server group cannot be made.
+  void new_revision(const Key& key, Json previous, Done done);
+  // The rollout starts over for progressDeadlineSeconds (a new revision, a resize, an undo).
+  void restart_progress(Object& deployment);
   std::vector<std::string> matching_services(const Object& workload) const;
   // Runs `ops` (each taking a completion) one after another; the first failure ends the chain.
   static void chain(std::vector<std::function<void(Done)>> ops, Done done);
@@ -182,6 +189,7 @@ class KubernetesCluster {
   std::map<Key, Object> objects_;
   std::map<std::string, std::vector<std::string>> group_lbs_;  // server group -> its load balancers
   std::map<Key, bool> reconciling_;
+  std::map<std::string, int> ready_seen_;  // server group -> ready pods at the last stability read
   uint64_t next_sequence_ = 1;
 };
 

@@ -29,14 +29,16 @@ class ExecutionWindowTask : public Task {
   const char* name() const override { return "suspendExecutionDuringTimeWindow"; }
   std::optional<sim::Duration> timeout() const override { return sim::Duration::hours(24 * 7); }
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
-    const Json config = c.stage.context.value("restrictedExecutionWindow", Json::object());
+    const Json& ctx = c.stage.context;
+    const Json config = ctx.contains("restrictedExecutionWindow") && ctx["restrictedExecutionWindow"].is_object()
+                            ? ctx["restrictedExecutionWindow"] : Json::object();
     if (jitter_until_) {
       if (c.loop.now() >= *jitter_until_) return done(TaskOutcome::succeeded());
       return done(TaskOutcome::running(*jitter_until_ - c.loop.now()));
     }
     if (flag_field(c.stage.context, "skipRemainingWait")) return done(TaskOutcome::succeeded());
     std::vector<Window> windows;
-    for (const Json& w : config.value("whitelist", Json::array())) {
+    for (const Json& w : config.contains("whitelist") && config["whitelist"].is_array() ? config["whitelist"] : Json::array()) {
       const int start = int_field(w, "startHour").value_or(0) * 60 + int_field(w, "startMin").value_or(0);
       const int end = int_field(w, "endHour").value_or(0) * 60 + int_field(w, "endMin").value_or(0);
       if (start < 0 || start >= 24 * 60 || end < 0 || end >= 24 * 60) {
@@ -50,7 +52,7 @@ class ExecutionWindowTask : public Task {
       }
     }
     std::vector<int> days;
-    for (const Json& d : config.value("days", Json::array())) {
+    for (const Json& d : config.contains("days") && config["days"].is_array() ? config["days"] : Json::array()) {
       if (d.is_number_integer()) days.push_back(d.get<int>());
     }
     if (windows.empty() && days.empty()) {
@@ -77,7 +79,7 @@ class ExecutionWindowTask : public Task {
       wait.message = "waiting for the execution window";
       return done(wait);
     }
-    const Json jitter = config.value("jitter", Json::object());
+    const Json jitter = config.contains("jitter") && config["jitter"].is_object() ? config["jitter"] : Json::object();
     const int max_delay = int_field(jitter, "maxDelay").value_or(0);
     const bool skip = flag_field(jitter, "skipManual") && string_field(c.execution.trigger(), "type") == "manual";
     if (flag_field(jitter, "enabled") && max_delay > 0 && !skip) {

@@ -90,7 +90,7 @@ class ResolveTargetTask : public Task {
         account->in_cluster(location_of(ctx), kind, string_field(ctx, "app"), cluster);
     if (criteria == "largest" || criteria == "smallest") {
       std::stable_sort(candidates.begin(), candidates.end(),
-                       [](const k8s::Object* a, const k8s::Object* b) { return a->replicas() < b->replicas(); });
+                       [](const k8s::Object* a, const k8s::Object* b) { return a->listed_replicas() < b->listed_replicas(); });
     }
     const k8s::Object* chosen = nullptr;
     const size_t n = candidates.size();
@@ -383,14 +383,17 @@ class DeployManifestStage : public StageDefinition {
     const std::string app = string_field(object_at(stage.context, "moniker"), "app").empty()
                                 ? execution.config().application
                                 : string_field(object_at(stage.context, "moniker"), "app");
-    std::vector<std::pair<std::string, std::string>> old;  // namespace, full name
+    std::vector<std::pair<std::string, std::string>> old;      // namespace, full name
+    std::vector<std::pair<std::string, std::string>> unready;  // of those, never ready
     for (const Json& m : stage.outputs.value("outputs.manifests", Json::array())) {
       if (k8s::canonical_kind(string_field(m, "kind")) != "replicaSet") continue;
       const Json annotations = m["metadata"].value("annotations", Json::object());
       const std::string ns = string_field(m["metadata"], "namespace");
       const std::string fresh = "replicaSet " + string_field(m["metadata"], "name");
       for (const k8s::Object* o : account->in_cluster(ns, "replicaSet", app, string_field(annotations, "moniker.spinnaker.io/cluster"))) {
-        if (o->full() != fresh) old.emplace_back(ns, o->full());
+        if (o->full() == fresh) continue;
+        old.emplace_back(ns, o->full());
+        if (account->last_ready(*o) == 0) unready.emplace_back(ns, o->full());
       }
     }
     const auto context = [&](const std::string& ns, const std::string& name) {
@@ -398,7 +401,14 @@ class DeployManifestStage : public StageDefinition {
                   {"manifestName", name}, {"location", ns}};
     };
     for (const auto& [ns, name] : old) {
-      execution.add_after_stage(stage, "disableManifest", "Disable " + name, context(ns, name));
+      // Red/black deletes an old version that never became ready instead (nothing to disable:
+      // waiting for it to be stable would wait forever).
+      const bool never_ready = std::find(unready.begin(), unready.end(), std::make_pair(ns, name)) != unready.end();
+      if (never_ready && strategy != "highlander") {
+        execution.add_after_stage(stage, "deleteManifest", "Delete " + name, context(ns, name));
+      } else {
+        execution.add_after_stage(stage, "disableManifest", "Disable " + name, context(ns, name));
+      }
     }
     if (strategy == "highlander") {
       for (const auto& [ns, name] : old) {
@@ -412,11 +422,11 @@ class DeployManifestStage : public StageDefinition {
 // A stage of resolve target, one account call, and (unless `wait` is false) the stability wait.
 class TargetedStage : public StageDefinition {
  public:
-  TargetedStage(const char* type, const char* task, AccountTask::Call call, bool wait)
-      : type_(type), task_(task), call_(std::move(call)), wait_(wait) {}
+  TargetedStage(const char* type, const char* task, AccountTask::Call call, bool wait, bool resolve = true)
+      : type_(type), task_(task), call_(std::move(call)), wait_(wait), resolve_(resolve) {}
   const char* type() const override { return type_; }
   sim::Status plan(Stage& stage, Execution&) const override {
-    stage.tasks.push_back(std::make_unique<ResolveTargetTask>());
+    if (resolve_) stage.tasks.push_back(std::make_unique<ResolveTargetTask>());
     stage.tasks.push_back(std::make_unique<AccountTask>(task_, call_));
     if (wait_) stage.tasks.push_back(std::make_unique<WaitForStableTask>());
     return sim::Status();
@@ -427,6 +437,7 @@ class TargetedStage : public StageDefinition {
   const char* task_;
   AccountTask::Call call_;
   bool wait_;
+  bool resolve_;  // Orca's undoRolloutManifest has no target resolution: it needs a manifestName
 };
 
 std::vector<std::string> strings_of(const Json& j) {
@@ -566,7 +577,9 @@ class RunJobTask : public Task {
     if (!job_.empty()) outputs["jobStatus"]["status"] = "SUCCEEDED";
     // Properties the container logged (SPINNAKER_PROPERTY_KEY=value): keys lower-cased.
     Json properties = Json::object();
-    for (auto it = outcome_->outputs.begin(); it != outcome_->outputs.end(); ++it) {
+    // A Kubernetes Job's log is parsed for properties only when propertyFile names its container.
+    const bool parse = job_.empty() || !string_field(ctx, "propertyFile").empty();
+    for (auto it = outcome_->outputs.begin(); parse && it != outcome_->outputs.end(); ++it) {
       std::string key = it.key();
       for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       properties[key] = it.value();
@@ -660,9 +673,13 @@ void register_manifest_stages(StageRegistry& registry) {
       [](TaskContext& c, KubernetesCluster& a, auto done) {
         const Json& ctx = c.stage.context;
         const std::optional<int> back = int_field(ctx, "numRevisionsBack");
+        if (string_field(ctx, "manifestName").empty()) {
+          return done(providers::OpResult{providers::ErrorCode::kInvalid,
+                                          "undoRolloutManifest needs a manifestName (it resolves no dynamic target)"});
+        }
         a.undo_rollout(location_of(ctx), string_field(ctx, "manifestName"), back.value_or(1), int_field(ctx, "revision"), done);
       },
-      true));
+      true, false));
   registry.add(std::make_unique<FindArtifactsStage>());
   registry.add(std::make_unique<SingleTaskStage<RunJobTask>>("runJobManifest"));
   registry.add(std::make_unique<SingleTaskStage<RunJobTask>>("runJob"));

@@ -140,7 +140,7 @@ std::vector<StageFields> build() {
   add("patchManifest", "merges patchBody into the target: replicas scale, a Deployment's template rolls out",
        join({kManifestTarget, {"patchBody", "options", "source", "skipExpressionEvaluation"}}), kCloud,
        {"manifestArtifactId", "requiredArtifactIds", "requiredArtifacts"});
-  add("undoRolloutManifest", "rolls a Deployment back numRevisionsBack revisions (or to revision)",
+  add("undoRolloutManifest", "rolls a Deployment back numRevisionsBack revisions (or to revision); needs a manifestName, as in Orca",
        join({kManifestTarget, {"numRevisionsBack", "revision"}}), kCloud, {});
   add("findArtifactsFromResource", "reads the target: context.manifest and its docker/image artifacts",
        kManifestTarget, kCloud, {});
@@ -280,7 +280,8 @@ std::string stages_markdown() {
      << "in the workload's `traffic.spinnaker.io/load-balancers` annotation. deployManifest then waits for\n"
      << "stability (5 s polls, 30 minutes or `stageTimeoutMs`), applies `max-version-history`, and with\n"
      << "`trafficManagement` and strategy `redblack`/`bluegreen` disables every other ReplicaSet of the\n"
-     << "cluster, or with `highlander` disables and deletes them. Targets are static (`manifestName`) or\n"
+     << "cluster (deleting those it saw never ready), or with `highlander` disables and deletes them.\n"
+     << "Targets are static (`manifestName`) or\n"
      << "dynamic (`cluster` + `criteria`: `newest`, `second_newest`, `oldest`, `largest`, `smallest`),\n"
      << "resolved when the stage starts. Images name versions through `versions[].images` in the scenario;\n"
      << "trigger artifacts (`trigger.artifacts`) bind into containers whose image is the artifact's name.\n"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "providers/faulty_provider.h"
 #include "providers/kubernetes/kubernetes_cluster.h"
 #include "providers/sim/sim_provider.h"
 #include "tests/world/world_test_util.h"
@@ -288,6 +289,38 @@ TEST(KubernetesCluster, ScaleDeleteAndTheirErrors) {
   EXPECT_EQ(f.k8s().get("prod", "replicaSet app-v000"), nullptr);
   f.advance(sim::Duration::seconds(30));
   EXPECT_EQ(f.serving("app-v000"), 3);
+}
+
+
+TEST(KubernetesCluster, AThrottledTrafficEditIsRetriedNotForgotten) {
+  Fixture f;
+  FaultyProvider faulty(*f.provider, f.run->loop, sim::Rng::stream(1, "faults"),
+                        {FaultRule{"set_load_balancers", ErrorCode::kThrottled, 1, 1, {}, "throttled"}});
+  KubernetesCluster k8s(faulty, f.run->loop);
+  DeployRequest r;
+  r.manifests = {service("web", {{"serving", "yes"}}), replica_set("app", "app:v1", 2)};
+  r.services = {"service web"};
+  bool deployed = false;
+  k8s.deploy(r, [&](const DeployResult& d) { deployed = d.result.ok(); });
+  f.advance(sim::Duration::seconds(90));
+  ASSERT_TRUE(deployed);
+  ASSERT_EQ(f.serving("app-v000"), 2);
+  const auto disable = [&] { return f.wait_op([&](auto done) { k8s.set_traffic("prod", "replicaSet app-v000", false, {}, done); }); };
+  EXPECT_EQ(disable().code, ErrorCode::kThrottled);
+  f.advance(sim::Duration::seconds(30));
+  EXPECT_EQ(f.serving("app-v000"), 2) << "nothing changed";
+  EXPECT_TRUE(disable().ok()) << "the retry makes the change";
+  f.advance(sim::Duration::seconds(30));
+  EXPECT_EQ(f.serving("app-v000"), 0);
+}
+
+TEST(KubernetesCluster, ReplicaSetVersionsCountTheirOwnKindOnly) {
+  Fixture f;
+  ASSERT_TRUE(f.deploy({deployment("app", "app:v1", 1)}).result.ok());
+  const DeployResult rs = f.deploy({replica_set("app", "app:v1", 1)});
+  ASSERT_TRUE(rs.result.ok()) << rs.result.message;
+  EXPECT_EQ(rs.names, std::vector<std::string>{"replicaSet app-v000"}) << "the Deployment's revisions are not versions of it";
+  EXPECT_EQ(f.k8s().get("prod", "replicaSet app-v000")->server_groups.size(), 1u);
 }
 
 }  // namespace

@@ -10,12 +10,13 @@
 namespace deploysim::strategies {
 namespace {
 
-std::string rs_stage(const std::string& ref, const std::string& after, int replicas) {
+std::string rs_stage(const std::string& ref, const std::string& after, int replicas, const std::string& image = "v1",
+                     const std::string& extra = "") {
   return R"({"refId": ")" + ref + R"(", "requisiteStageRefIds": [)" + (after.empty() ? "" : "\"" + after + "\"") +
          R"(], "type": "deployManifest", "name": "deploy )" + ref + R"(", "moniker": {"app": "shop"},
     "manifests": [{"kind": "ReplicaSet", "metadata": {"name": "app", "namespace": "us-east-1"},
       "spec": {"replicas": )" + std::to_string(replicas) + R"(, "template": {"metadata": {"labels": {"app": "a"}},
-        "spec": {"containers": [{"name": "c", "image": "v1"}]}}}}]})";
+        "spec": {"containers": [{"name": "c", "image": ")" + image + R"("}]}}}}])" + extra + "}";
 }
 
 std::string scale_stage(const std::string& ref, const std::string& after, const std::string& criteria, int replicas) {
@@ -24,8 +25,14 @@ std::string scale_stage(const std::string& ref, const std::string& after, const 
     "cluster": "replicaSet app", "criteria": ")" + criteria + R"(", "replicas": )" + std::to_string(replicas) + "}";
 }
 
+world::WorldConfig manifest_world() {
+  world::WorldConfig c = world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin);
+  testing::add_version(c, "broken").health.kind = world::HealthBehaviour::Kind::kFailing;  // never ready
+  return c;
+}
+
 struct ManifestRun {
-  testing::EngineStack stack{world::testing::queueing_world(1, 1, 0, sim::Duration::millis(10), world::Algorithm::kRoundRobin), 2};
+  testing::EngineStack stack{manifest_world(), 2};
   ExecutionHooks hooks;
   PipelineConfig pipeline;
   std::unique_ptr<Execution> execution;
@@ -75,6 +82,39 @@ TEST(ManifestStages, UndoOfAReplicaSetIsRefused) {
   const Stage* undo = run.execution->find_stage("undo");
   EXPECT_EQ(undo->status, Status::kTerminal);
   EXPECT_NE(undo->message.find("does not support undo rollout"), std::string::npos) << undo->message;
+}
+
+
+TEST(ManifestStages, RedBlackDeletesAPreviousVersionThatNeverBecameReady) {
+  // v000 never becomes ready (its deploy times out, ignored); v001's red/black deletes it rather
+  // than waiting forever for a disabled, never-stable ReplicaSet.
+  const std::string tm = R"(, "trafficManagement": {"enabled": true, "options": {"strategy": "redblack", "enableTraffic": true}})";
+  ManifestRun run(rs_stage("1", "", 1, "broken", R"(, "stageTimeoutMs": 120000, "failPipeline": false, "continuePipeline": true)") +
+                  "," + rs_stage("2", "1", 1, "v1", tm));
+  EXPECT_EQ(run.execution->find_stage("deploy 1")->status, Status::kFailedContinue);
+  EXPECT_EQ(run.execution->status(), Status::kSucceeded);
+  const Stage* deploy = run.execution->find_stage("deploy 2");
+  ASSERT_EQ(deploy->after.size(), 1u);
+  EXPECT_EQ(deploy->after[0]->type, "deleteManifest");
+  EXPECT_EQ(run.replicas("replicaSet app-v000"), -1) << "deleted";
+}
+
+TEST(ManifestStages, AnUnversionedReplicaSetIsAppliedInPlace) {
+  const std::string unversioned = R"(, "versioned": false)";
+  ManifestRun run(rs_stage("1", "", 1, "v1", unversioned) + "," + rs_stage("2", "1", 3, "v1", unversioned));
+  ASSERT_EQ(run.execution->status(), Status::kSucceeded);
+  EXPECT_EQ(run.replicas("replicaSet app"), 3);
+  const providers::kubernetes::Object* o = run.stack.provider().kubernetes()->get("us-east-1", "replicaSet app");
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->server_groups.size(), 1u) << "one server group, resized";
+}
+
+TEST(ManifestStages, UndoRolloutNeedsAManifestName) {
+  ManifestRun run(R"({"refId": "1", "type": "undoRolloutManifest", "name": "undo", "mode": "dynamic", "app": "shop",
+                      "location": "us-east-1", "cluster": "deployment app", "criteria": "newest", "numRevisionsBack": 1})");
+  const Stage* undo = run.execution->find_stage("undo");
+  EXPECT_EQ(undo->status, Status::kTerminal);
+  EXPECT_NE(undo->message.find("needs a manifestName"), std::string::npos) << undo->message;
 }
 
 }  // namespace
