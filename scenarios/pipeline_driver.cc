@@ -45,7 +45,7 @@ sim::Status PipelineDriver::start() {
     request.manifests.assign(initial.begin(), initial.end());
     request.moniker = strategies::Json{{"app", plan_.kubernetes_application.empty() ? pipeline_.application
                                                                                     : plan_.kubernetes_application}};
-    provider_.kubernetes()->deploy(request, [this](const providers::kubernetes::DeployResult& r) {
+    provider_.kubernetes()->deploy(request, [](const providers::kubernetes::DeployResult& r) {
       if (!r.result.ok()) {
         std::fprintf(stderr, "kubernetes: the initial manifests did not apply: %s\n", r.result.message.c_str());
       }

@@ -478,19 +478,19 @@ void KubernetesCluster::apply(Json manifest, const DeployRequest& request, Deplo
   object.ns = ns;
   object.sequence = next_sequence_++;
   object.created_at = loop_.now();
-  const auto record = [this, &result](const Object& o) {
+  const auto version_text = [](int v) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "v%03d", v);
+    return std::string(buffer);
+  };
+  const auto record = [&result, version_text](const Object& o) {
     result.names.push_back(o.full());
     result.ns = o.ns;
     result.manifests.push_back(o.manifest);
     result.names_by_namespace[o.ns].push_back(o.full());
     result.artifacts.push_back(Json{{"type", "kubernetes/" + o.kind}, {"name", o.base}, {"location", o.ns},
-                                    {"version", o.version ? [&] { char b[16]; std::snprintf(b, sizeof b, "v%03d", *o.version); return std::string(b); }() : std::string()},
+                                    {"version", o.version ? version_text(*o.version) : std::string()},
                                     {"reference", o.name}});
-  };
-  const auto version_text = [](int v) {
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "v%03d", v);
-    return std::string(buffer);
   };
 
   if (!modelled_kind(kind) || kind == "job") {

@@ -40,31 +40,16 @@ std::string location_of(const Json& ctx) {
   return "default";
 }
 
-// One call to the Kubernetes account, retried on throttling and transient errors as every
-// provider call is.
-class AccountTask : public Task {
- public:
-  using Call = std::function<void(TaskContext&, KubernetesCluster&, std::function<void(const providers::OpResult&)>)>;
-  AccountTask(const char* name, Call call) : name_(name), call_(std::move(call)) {}
-  const char* name() const override { return name_; }
-  void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
+// One call to the Kubernetes account: a provider task (retried on throttling and transient
+// errors as every provider call is) that fails when the provider has no account.
+using AccountCall = std::function<void(TaskContext&, KubernetesCluster&, std::function<void(const providers::OpResult&)>)>;
+std::unique_ptr<Task> account_task(const char* name, AccountCall call) {
+  return provider_task(name, [call = std::move(call)](TaskContext& c, std::function<void(const providers::OpResult&)> done) {
     KubernetesCluster* account = c.provider.kubernetes();
-    if (account == nullptr) return done(TaskOutcome::terminal(kNoAccount));
-    if (!first_try_) first_try_ = c.loop.now();
-    sim::EventLoop& loop = c.loop;
-    const sim::TimePoint first = *first_try_;
-    const std::string what = name_;
-    call_(c, *account, [&loop, first, what, done = std::move(done)](const providers::OpResult& r) {
-      if (!r.ok()) return done(retry_or_fail(r, first, loop.now(), what));
-      done(TaskOutcome::succeeded());
-    });
-  }
-
- private:
-  const char* name_;
-  Call call_;
-  std::optional<sim::TimePoint> first_try_;
-};
+    if (account == nullptr) return done(providers::OpResult{providers::ErrorCode::kInvalid, kNoAccount});
+    call(c, *account, std::move(done));
+  });
+}
 
 // ResolveTargetManifestTask: a dynamic target (kind, cluster, criteria, app, location) becomes a
 // manifestName when the stage starts, over every object of the cluster by creation time or size.
@@ -304,8 +289,7 @@ class DeployTask : public Task {
     if (!first_try_) first_try_ = c.loop.now();
     sim::EventLoop& loop = c.loop;
     const sim::TimePoint first = *first_try_;
-    Stage* stage = &c.stage;
-    account->deploy(request, [&loop, first, stage, bound, done = std::move(done)](const k8s::DeployResult& r) {
+    account->deploy(request, [&loop, first, bound, done = std::move(done)](const k8s::DeployResult& r) {
       if (!r.result.ok()) return done(retry_or_fail(r.result, first, loop.now(), "deployManifest"));
       Json outputs = Json::object();
       outputs["outputs.manifestNamesByNamespace"] = r.names_by_namespace;
@@ -314,7 +298,6 @@ class DeployTask : public Task {
       outputs["outputs.boundArtifacts"] = bound;
       outputs["artifacts"] = r.artifacts;
       if (!r.ignored.empty()) outputs["ignoredKinds"] = r.ignored;
-      stage->context["manifests.deployed"] = r.names;
       done(TaskOutcome::succeeded(outputs));
     });
   }
@@ -422,12 +405,12 @@ class DeployManifestStage : public StageDefinition {
 // A stage of resolve target, one account call, and (unless `wait` is false) the stability wait.
 class TargetedStage : public StageDefinition {
  public:
-  TargetedStage(const char* type, const char* task, AccountTask::Call call, bool wait, bool resolve = true)
+  TargetedStage(const char* type, const char* task, AccountCall call, bool wait, bool resolve = true)
       : type_(type), task_(task), call_(std::move(call)), wait_(wait), resolve_(resolve) {}
   const char* type() const override { return type_; }
   sim::Status plan(Stage& stage, Execution&) const override {
     if (resolve_) stage.tasks.push_back(std::make_unique<ResolveTargetTask>());
-    stage.tasks.push_back(std::make_unique<AccountTask>(task_, call_));
+    stage.tasks.push_back(account_task(task_, call_));
     if (wait_) stage.tasks.push_back(std::make_unique<WaitForStableTask>());
     return sim::Status();
   }
@@ -435,7 +418,7 @@ class TargetedStage : public StageDefinition {
  private:
   const char* type_;
   const char* task_;
-  AccountTask::Call call_;
+  AccountCall call_;
   bool wait_;
   bool resolve_;  // Orca's undoRolloutManifest has no target resolution: it needs a manifestName
 };
