@@ -2,6 +2,7 @@
 // and print what they return.
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/real.h"
 
 #include <chrono>
 #include <cmath>
@@ -181,8 +182,13 @@ int run_scenario(const RunArgs& args) {
   const uint64_t seed = args.seed.value_or(scenario.seed);
   // The seed first: whatever happens next, the run can be repeated.
   std::printf("seed %" PRIu64 "\n", seed);
-  std::printf("scenario %s (%s): %s simulated\n", scenario.name.c_str(), args.scenario.c_str(),
-              sim::to_string(scenario.duration).c_str());
+  if (args.provider == "local") {
+    std::printf("scenario %s (%s): for real, at most %s\n", scenario.name.c_str(), args.scenario.c_str(),
+                sim::to_string(scenario.duration).c_str());
+  } else {
+    std::printf("scenario %s (%s): %s simulated\n", scenario.name.c_str(), args.scenario.c_str(),
+                sim::to_string(scenario.duration).c_str());
+  }
   std::fflush(stdout);
 
   scenarios::WorldRunOptions options;
@@ -202,8 +208,12 @@ int run_scenario(const RunArgs& args) {
                    sim::to_string(scenario.duration).c_str());
     };
   }
+  const bool real = args.provider == "local";
+  if (real) options.on_progress = nullptr;
   const auto wall_start = std::chrono::steady_clock::now();
-  sim::Result<scenarios::WorldRunSummary> run = scenarios::run_world(scenario, options);
+  sim::Result<scenarios::WorldRunSummary> run =
+      real ? run_for_real(scenario, args.real, seed, options.trace_path.string(), args.metrics)
+           : scenarios::run_world(scenario, options);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (tty) std::fprintf(stderr, "\r%60s\r", "");
@@ -302,10 +312,15 @@ int run_scenario(const RunArgs& args) {
   for (const std::string* path : {&args.report, &args.markdown, &args.chrome_trace}) {
     if (outputs_ok && !path->empty()) std::printf("  wrote %s\n", path->c_str());
   }
-  std::printf("simulated %s in %.2f s (%s\u00d7 real time, %s events)\n",
-              sim::to_string(r.simulated).c_str(), wall_s,
-              with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
-              with_commas(r.events_run).c_str());
+  if (real) {
+    std::printf("ran for real for %s (processes behind HAProxy on 127.0.0.1; %s events)\n",
+                sim::to_string(sim::Duration::millis(static_cast<int64_t>(wall_s * 1e3))).c_str(),
+                with_commas(r.events_run).c_str());
+  } else {
+    std::printf("simulated %s in %.2f s (%s\u00d7 real time, %s events)\n", sim::to_string(r.simulated).c_str(), wall_s,
+                with_commas(static_cast<uint64_t>(r.simulated.to_seconds() / std::max(wall_s, 1e-9))).c_str(),
+                with_commas(r.events_run).c_str());
+  }
   if (!outputs_ok) return kExitFailed;
   if (!r.checks_passed()) {
     std::printf("invariant checks failed; repeat with: deploysim run %s --seed %" PRIu64 "\n", args.scenario.c_str(), seed);

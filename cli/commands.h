@@ -25,6 +25,14 @@ struct DemoArgs {
 };
 int run_demo(const DemoArgs& args);
 
+// How real runs start their processes (--provider local, fidelity).
+struct RealArgs {
+  bool ignore_unsupported = false;
+  std::string app;      // the sample service; default: next to deploysim, else deploysim-app in PATH
+  std::string haproxy = "haproxy";
+  std::vector<std::string> commands;  // "VERSION=PROGRAM ARG... {port} ..." (split on spaces)
+};
+
 struct RunArgs {
   std::string scenario;
   std::optional<uint64_t> seed;
@@ -34,8 +42,23 @@ struct RunArgs {
   std::string markdown;      // Markdown summary
   std::string chrome_trace;  // Chrome trace-event JSON
   std::string variant;
+  // Where it runs: "sim" (the simulated world, virtual time) or "local" (real processes behind a
+  // real HAProxy on this machine, wall-clock time; docs/real-provider.md).
+  std::string provider = "sim";
+  RealArgs real;
 };
 int run_scenario(const RunArgs& args);
+
+struct FidelityArgs {
+  std::string scenario;
+  std::optional<uint64_t> seed;
+  std::string sim_trace;   // the simulated run's trace
+  std::string real_trace;  // the real run's trace
+  std::string variant;
+  RealArgs real;
+};
+// Runs the scenario in simulation and for real and prints both scorecards side by side.
+int run_fidelity(const FidelityArgs& args);
 
 // Writes `text` to `path` through "<path>.partial" (nothing when `path` is empty); on an error
 // prints it, naming the command and the file, and returns false.

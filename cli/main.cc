@@ -48,6 +48,34 @@ int main(int argc, char** argv) {
   run->add_option("--chrome-trace", run_args.chrome_trace,
                   "Write Chrome trace-event JSON (stages as spans, server groups and instances as tracks) for Perfetto");
   run->add_option("--variant", run_args.variant, "Run one of the scenario's variants instead of the scenario itself");
+  run->add_option("--provider", run_args.provider,
+                  "sim: the simulated world (default); local: for real, processes behind HAProxy on this machine "
+                  "(docs/real-provider.md)")
+      ->check(CLI::IsMember({"sim", "local"}))
+      ->capture_default_str();
+  const auto add_real_options = [](CLI::App* command, RealArgs& real) {
+    command->add_flag("--ignore-unsupported", real.ignore_unsupported,
+                      "Real runs: leave out world features the local provider cannot honour instead of refusing");
+    command->add_option("--app", real.app, "Real runs: the sample service binary (default: the one built beside deploysim)");
+    command->add_option("--haproxy", real.haproxy, "Real runs: the HAProxy binary")->capture_default_str();
+    command->add_option("--command", real.commands,
+                        "Real runs: run a version as your own service, VERSION=PROGRAM ARGS... with a {port} "
+                        "placeholder (no shell; repeat for more versions)");
+  };
+  add_real_options(run, run_args.real);
+
+  FidelityArgs fidelity_args;
+  CLI::App* fidelity = app.add_subcommand(
+      "fidelity",
+      "Run a scenario for real (local provider) and in simulation over the same span; print both scorecards side by "
+      "side with their differences. Exit 1 when the final states differ or the deploy durations differ by more than the "
+      "tolerance that health-check timing explains.");
+  fidelity->add_option("SCENARIO", fidelity_args.scenario, "Scenario file (JSON)")->required();
+  fidelity->add_option("--seed", fidelity_args.seed, "Root seed (default: the scenario's seed)");
+  fidelity->add_option("--sim-trace", fidelity_args.sim_trace, "Write the simulated run's trace to this file");
+  fidelity->add_option("--real-trace", fidelity_args.real_trace, "Write the real run's trace to this file");
+  fidelity->add_option("--variant", fidelity_args.variant, "Use one of the scenario's variants");
+  add_real_options(fidelity, fidelity_args.real);
 
   TestArgs test_args;
   CLI::App* test = app.add_subcommand(
@@ -142,6 +170,7 @@ int main(int argc, char** argv) {
 
   if (demo->parsed()) return run_demo(demo_args);
   if (run->parsed()) return run_scenario(run_args);
+  if (fidelity->parsed()) return run_fidelity(fidelity_args);
   if (validate->parsed()) return run_validate(validate_files);
   if (stages->parsed()) return run_stages(stages_markdown);
   if (test->parsed()) return run_test(test_args);

@@ -1,5 +1,7 @@
-// Names of the provider interface's enumerations, for messages and traces.
+// Names of the provider interface's enumerations, for messages and traces, and health aggregation.
 #include "providers/cloud_provider.h"
+
+#include <algorithm>
 
 namespace deploysim::providers {
 
@@ -31,6 +33,14 @@ const char* health_state_name(HealthState h) {
     case HealthState::kUnknown: return "Unknown";
   }
   return "Unknown";
+}
+
+HealthState aggregate_load_balancer_health(const std::vector<HealthState>& states) {
+  for (HealthState s : {HealthState::kStarting, HealthState::kDown, HealthState::kOutOfService,
+                        HealthState::kDraining}) {
+    if (std::find(states.begin(), states.end(), s) != states.end()) return s;
+  }
+  return HealthState::kUp;
 }
 
 }  // namespace deploysim::providers

@@ -66,6 +66,11 @@ struct ServerGroupSpec {
 enum class HealthState { kUp, kDown, kStarting, kOutOfService, kDraining, kUnknown };
 const char* health_state_name(HealthState h);
 
+// Clouddriver's aggregation of one instance's health over several load balancers
+// (InstanceLoadBalancers.groovy): any Starting, else any Down, else any OutOfService, else any
+// Draining, else Up.
+HealthState aggregate_load_balancer_health(const std::vector<HealthState>& states);
+
 struct Health {
   std::string provider;  // "Amazon" (platform) or "LoadBalancer"
   HealthState state = HealthState::kUnknown;

@@ -854,6 +854,10 @@ class Converter {
     } else {
       plan.start_epoch = *strategies::parse_utc_time("2026-01-05T00:00:00Z");
     }
+    if (const auto d = duration(s_.orca().disable_cluster_min_time(), "orca.disable_cluster_min_time",
+                                Duration::seconds(90), Bound::kNonNegative)) {
+      plan.disable_cluster_min_time = *d;
+    }
     for (int i = 0; i < s_.operator_().judgments_size(); ++i) {
       const pb::Judgment& j = s_.operator_().judgments(i);
       const std::string path = item("operator", "judgments", size_t(i));

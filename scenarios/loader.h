@@ -35,6 +35,8 @@ struct PipelinePlan {
   };
   std::vector<Trigger> triggers;
   int64_t start_epoch = 0;  // seconds since 1970 UTC at run time 0, for cron schedules
+  // Orca's tasks.disable-cluster-min-time-millis.
+  sim::Duration disable_cluster_min_time = sim::Duration::seconds(90);
   struct Rule {
     std::string cluster;
     std::string region;

@@ -9,9 +9,9 @@
 
 namespace deploysim::scenarios {
 
-PipelineDriver::PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
-                               sim::TraceWriter* trace)
-    : plan_(plan), seed_(seed), loop_(loop), trace_(trace), api_(world, loop, seed), provider_(world, api_, loop) {
+PipelineDriver::PipelineDriver(const PipelinePlan& plan, providers::CloudProvider& provider, sim::EventLoop& loop,
+                               uint64_t seed, sim::TraceWriter* trace)
+    : plan_(plan), seed_(seed), loop_(loop), trace_(trace), provider_(provider) {
   strategies::register_stages(registry_);
 }
 
@@ -38,9 +38,8 @@ sim::Status PipelineDriver::start() {
     queues_.push_back(std::make_unique<strategies::ExecutionQueue>(all_[i]));
   }
   pipeline_ = all_[chosen_];
-  api_.start();
   const strategies::Json initial = strategies::Json::parse(plan_.kubernetes_manifests_json, nullptr, false);
-  if (initial.is_array() && !initial.empty()) {
+  if (initial.is_array() && !initial.empty() && provider_.kubernetes() != nullptr) {
     providers::kubernetes::DeployRequest request;
     request.manifests.assign(initial.begin(), initial.end());
     request.moniker = strategies::Json{{"app", plan_.kubernetes_application.empty() ? pipeline_.application

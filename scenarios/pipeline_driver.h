@@ -1,5 +1,5 @@
-// Runs a scenario's pipelines against its world: the cloud API model and the simulated provider,
-// the stage registry, the triggers (manual starts, outside events, cron schedules, and pipeline
+// Runs a scenario's pipelines against a provider (the simulated world's, or real processes behind
+// HAProxy): the stage registry, the triggers (manual starts, outside events, cron schedules, and pipeline
 // triggers as executions end), and the people and systems around the pipelines (the operator
 // answering judgments, external stages taking their modelled time). Each pipeline of the file
 // queues its own executions by its concurrency settings.
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "providers/sim/sim_provider.h"
+#include "providers/cloud_provider.h"
+#include "providers/kubernetes/kubernetes_cluster.h"
 #include "scenarios/loader.h"
-#include "sim/world/cloud_api.h"
 #include "strategies/pipeline/execution.h"
 #include "strategies/pipeline/cron.h"
 #include "strategies/pipeline/execution_queue.h"
@@ -20,8 +20,9 @@ namespace deploysim::scenarios {
 
 class PipelineDriver : public strategies::ExecutionHooks {
  public:
-  // The world, loop and trace must outlive the driver; `plan` was validated by the loader.
-  PipelineDriver(const PipelinePlan& plan, world::World& world, sim::EventLoop& loop, uint64_t seed,
+  // The provider (simulated or real), loop and trace must outlive the driver; `plan` was validated
+  // by the loader.
+  PipelineDriver(const PipelinePlan& plan, providers::CloudProvider& provider, sim::EventLoop& loop, uint64_t seed,
                  sim::TraceWriter* trace);
 
   // Loads the pipelines and schedules the triggers. Errors if the pipelines do not load.
@@ -37,6 +38,7 @@ class PipelineDriver : public strategies::ExecutionHooks {
   const canary::StoredCanaryConfig* canary_config(const std::string& id_or_name) override;
   sim::Rng random_stream(const std::string& name) override { return sim::Rng::stream(seed_, "outside/" + name); }
   int64_t epoch_at_start() const override { return plan_.start_epoch; }
+  sim::Duration disable_cluster_min_time() const override { return plan_.disable_cluster_min_time; }
   void execution_changed(const strategies::Execution& execution) override;
   // Child pipelines come from the same pipeline file, matched by id or name.
   strategies::Execution* start_child(const strategies::Execution& parent, const strategies::Stage& stage,
@@ -60,8 +62,7 @@ class PipelineDriver : public strategies::ExecutionHooks {
   uint64_t seed_;
   sim::EventLoop& loop_;
   sim::TraceWriter* trace_;
-  world::CloudApi api_;
-  providers::SimProvider provider_;
+  providers::CloudProvider& provider_;
   strategies::StageRegistry registry_;
   strategies::PipelineConfig pipeline_;  // a copy of the chosen pipeline, for reports
   size_t chosen_ = 0;

@@ -1,5 +1,5 @@
-// The scorecard (scorecard.h): replays what served from the trace, then reads the world's user
-// figures.
+// The scorecard (scorecard.h): replays what served from the trace, then takes what users saw from
+// the clients' figures.
 #include "scenarios/scorecard.h"
 
 #include <algorithm>
@@ -147,7 +147,30 @@ void ScorecardRecorder::settle() {
   }
 }
 
-Scorecard ScorecardRecorder::finish(const world::World& w, sim::TimePoint end) {
+UserFigures user_figures(const world::World& w, const std::string& candidate) {
+  UserFigures u;
+  for (size_t v = 0; v < w.version_count(); ++v) {
+    if (w.version(static_cast<uint32_t>(v)).name == candidate) u.candidate_bad = w.version(static_cast<uint32_t>(v)).bad;
+  }
+  for (size_t s = 0; s < w.traffic_source_count(); ++s) {
+    if (w.traffic_source(s).config.synthetic) continue;
+    const world::IntervalStats total = w.traffic_source(s).client.total();
+    u.user_requests += total.requests();
+    u.failed_requests += total.errors();
+  }
+  for (size_t g = 0; g < w.server_group_count(); ++g) {
+    const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
+    if (candidate.empty() || w.version(group.version).name != candidate) continue;
+    u.failed_by_candidate += group.users.failed;
+    if (group.users.any_bad && (!u.first_bad || group.users.first_bad < *u.first_bad)) u.first_bad = group.users.first_bad;
+    if (group.users.routed > 0 && (!u.first_routed || group.users.first_routed < *u.first_routed)) {
+      u.first_routed = group.users.first_routed;
+    }
+  }
+  return u;
+}
+
+Scorecard ScorecardRecorder::finish(const UserFigures& users, sim::TimePoint end) {
   settle();
   if (execution_start_ && now_ >= *execution_start_ && end > now_) {
     overhead_ += std::max(0, live_ - steady_) * (end - now_).to_seconds();
@@ -157,28 +180,15 @@ Scorecard ScorecardRecorder::finish(const world::World& w, sim::TimePoint end) {
   Scorecard c;
   c.candidate = settings_.candidate;
   c.availability_objective = settings_.availability;
-  for (size_t v = 0; v < w.version_count(); ++v) {
-    if (w.version(static_cast<uint32_t>(v)).name == c.candidate) c.candidate_bad = w.version(static_cast<uint32_t>(v)).bad;
-  }
-  for (size_t s = 0; s < w.traffic_source_count(); ++s) {
-    if (w.traffic_source(s).config.synthetic) continue;
-    const world::IntervalStats total = w.traffic_source(s).client.total();
-    c.user_requests += total.requests();
-    c.failed_requests += total.errors();
-  }
+  c.candidate_bad = users.candidate_bad;
+  c.user_requests = users.user_requests;
+  c.failed_requests = users.failed_requests;
   const double allowed = (1 - settings_.availability) * double(c.user_requests);
   c.error_budget_burned = allowed > 0 ? double(c.failed_requests) / allowed : 0;
-
-  std::optional<sim::TimePoint> first_routed;
-  for (size_t g = 0; g < w.server_group_count(); ++g) {
-    const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
-    if (c.candidate.empty() || w.version(group.version).name != c.candidate) continue;
-    c.failed_by_candidate += group.users.failed;
-    if (group.users.any_bad && (!c.first_bad || group.users.first_bad < *c.first_bad)) c.first_bad = group.users.first_bad;
-    if (group.users.routed > 0 && (!first_routed || group.users.first_routed < *first_routed)) first_routed = group.users.first_routed;
-  }
+  c.failed_by_candidate = users.failed_by_candidate;
+  c.first_bad = users.first_bad;
   // A bad candidate that never served a failing or slow request is bad from its first request.
-  if (!c.first_bad) c.first_bad = first_routed;
+  if (!c.first_bad) c.first_bad = users.first_routed;
 
   c.steady_instances = steady_;
   c.capacity_overhead_instance_s = overhead_;

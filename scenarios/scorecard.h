@@ -1,6 +1,6 @@
 // The scorecard of a run: what the deployment did to users and how well the pipeline judged its
 // candidate. Computed from the run's trace events (what served, when the pipeline decided) and the
-// world's per-group user figures (which requests failed where). docs/scorecard.md defines every
+// clients' figures (which requests failed where). docs/scorecard.md defines every
 // figure; expectations and sweeps read them by name.
 #pragma once
 
@@ -64,12 +64,25 @@ struct ScorecardSettings {
   double availability = 0.999;
 };
 
-// Watches a run's trace events, then reads the world at the end.
+// What users saw over a whole run, as the traffic's clients recorded it: the figures the trace's
+// events do not carry. The simulated world and the real provider's load generator both give them.
+struct UserFigures {
+  bool candidate_bad = false;  // the candidate version's ground truth
+  uint64_t user_requests = 0;  // user (not synthetic) requests
+  uint64_t failed_requests = 0;
+  uint64_t failed_by_candidate = 0;         // failures on an attempt the candidate served
+  std::optional<sim::TimePoint> first_bad;  // first failing or slow request the candidate served
+  std::optional<sim::TimePoint> first_routed;  // first request the candidate served
+};
+// The user figures of a simulated run.
+UserFigures user_figures(const world::World& world, const std::string& candidate);
+
+// Watches a run's trace events, then takes the users' figures at the end.
 class ScorecardRecorder {
  public:
   explicit ScorecardRecorder(ScorecardSettings settings) : settings_(std::move(settings)) {}
   void observe(const trace::Event& event);
-  Scorecard finish(const world::World& world, sim::TimePoint end);
+  Scorecard finish(const UserFigures& users, sim::TimePoint end);
 
  private:
   void settle();  // the state after all of one moment's events

@@ -11,7 +11,10 @@
 
 #include "sim/kernel/event_loop.h"
 #include "sim/kernel/trace.h"
+#include "providers/sim/sim_provider.h"
 #include "scenarios/pipeline_driver.h"
+#include "scenarios/run_outputs.h"
+#include "sim/world/cloud_api.h"
 #include "sim/world/world.h"
 
 namespace deploysim::scenarios {
@@ -39,7 +42,9 @@ void write_metrics_rows(std::ostream& out, const char* kind, const std::string& 
   }
 }
 
-sim::Status write_metrics_csv(const fs::path& path, const world::World& w, sim::Duration simulated) {
+}  // namespace
+
+sim::Status write_metrics_csv(const fs::path& path, const std::vector<MetricsScope>& scopes, size_t intervals) {
   fs::path partial = path;
   partial += ".partial";
   std::ofstream out(partial, std::ios::trunc);
@@ -48,14 +53,7 @@ sim::Status write_metrics_csv(const fs::path& path, const world::World& w, sim::
          "latency_p90_ms,latency_p99_ms,gap";
   for (int o = 0; o < world::kOutcomeCount; ++o) out << ',' << world::outcome_name(static_cast<world::Outcome>(o));
   out << '\n';
-  const auto intervals = static_cast<size_t>(simulated / w.config().metrics_interval);
-  for (size_t g = 0; g < w.server_group_count(); ++g) {
-    const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
-    write_metrics_rows(out, "server_group", group.name, group.metrics, intervals);
-  }
-  for (size_t s = 0; s < w.traffic_source_count(); ++s) {
-    write_metrics_rows(out, "client", w.traffic_source(s).config.name, w.traffic_source(s).client, intervals);
-  }
+  for (const MetricsScope& s : scopes) write_metrics_rows(out, s.kind, s.scope, *s.series, intervals);
   out.flush();
   const bool ok = static_cast<bool>(out);
   out.close();
@@ -68,6 +66,8 @@ sim::Status write_metrics_csv(const fs::path& path, const world::World& w, sim::
   if (ec) return sim::io_error("cannot move " + partial.string() + " to " + path.string() + ": " + ec.message());
   return sim::Status();
 }
+
+namespace {
 
 WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration simulated) {
   WorldRunSummary summary;
@@ -94,6 +94,8 @@ WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration si
   summary.crashes = w.totals().crashes;
   return summary;
 }
+
+}  // namespace
 
 PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
   PipelineSummary p;
@@ -136,41 +138,58 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
   return p;
 }
 
-}  // namespace
+sim::Result<std::unique_ptr<sim::TraceWriter>> open_trace(const LoadedScenario& scenario, uint64_t seed,
+                                                          const fs::path& path) {
+  if (path.empty()) return std::make_unique<sim::TraceWriter>();
+  trace::Header header;
+  header.set_build_id(DEPLOYSIM_BUILD_ID);
+  header.set_seed(seed);
+  header.set_scenario_name(scenario.name);
+  header.set_scenario_text(scenario.text);
+  header.set_scenario_path(scenario.path.string());
+  header.set_variant(scenario.variant);
+  return sim::TraceWriter::create(path, header);
+}
 
-sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options) {
-  const uint64_t seed = options.seed.value_or(scenario.seed);
-  std::unique_ptr<sim::TraceWriter> trace;
-  if (options.trace_path.empty()) {
-    trace = std::make_unique<sim::TraceWriter>();
-  } else {
-    trace::Header header;
-    header.set_build_id(DEPLOYSIM_BUILD_ID);
-    header.set_seed(seed);
-    header.set_scenario_name(scenario.name);
-    header.set_scenario_text(scenario.text);
-    header.set_scenario_path(scenario.path.string());
-    header.set_variant(scenario.variant);
-    sim::Result<std::unique_ptr<sim::TraceWriter>> created = sim::TraceWriter::create(options.trace_path, header);
-    if (!created.ok()) return created.error();
-    trace = std::move(*created);
-  }
-  // Check the metrics path before running, so a typo does not cost a whole run.
-  if (!options.metrics_path.empty()) {
-    fs::path probe = options.metrics_path;
-    probe += ".partial";
-    std::ofstream test(probe, std::ios::trunc);
-    if (!test) return sim::io_error("cannot create metrics file " + probe.string() + ": " + std::strerror(errno));
-    test.close();
-    std::error_code ec;
-    fs::remove(probe, ec);
-  }
+sim::Status probe_output(const fs::path& path) {
+  if (path.empty()) return sim::Status();
+  fs::path probe = path;
+  probe += ".partial";
+  std::ofstream test(probe, std::ios::trunc);
+  if (!test) return sim::io_error("cannot create output file " + probe.string() + ": " + std::strerror(errno));
+  test.close();
+  std::error_code ec;
+  fs::remove(probe, ec);
+  return sim::Status();
+}
 
+std::vector<std::unique_ptr<Checker>> scenario_checkers(const LoadedScenario& scenario) {
   CheckOptions check_options{scenario.checks.healthy_floor, {}};
   for (const world::TrafficSourceConfig& t : scenario.world.traffic) {
     if (!t.synthetic) check_options.user_load_balancers.insert(t.load_balancer);
   }
-  std::vector<std::unique_ptr<Checker>> checkers = make_checkers(check_options);
+  return make_checkers(check_options);
+}
+
+void finish_checks(const LoadedScenario& scenario, std::vector<std::unique_ptr<Checker>>& checkers, sim::TimePoint end,
+                   WorldRunSummary& summary) {
+  for (const auto& c : checkers) {
+    c->finish(end);
+    const auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), c->name()) != names.end();
+    };
+    summary.checks.push_back({c->name(), c->violations(), listed(scenario.checks.allow), listed(scenario.checks.expect_violations)});
+  }
+}
+
+sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  sim::Result<std::unique_ptr<sim::TraceWriter>> opened = open_trace(scenario, seed, options.trace_path);
+  if (!opened.ok()) return opened.error();
+  std::unique_ptr<sim::TraceWriter> trace = std::move(*opened);
+  if (sim::Status probed = probe_output(options.metrics_path); !probed.ok()) return probed.error();
+
+  std::vector<std::unique_ptr<Checker>> checkers = scenario_checkers(scenario);
   ScorecardRecorder scorecard(ScorecardSettings{scenario.candidate, scenario.availability});
   trace->set_observer([&checkers, &scorecard](const trace::Event& e) {
     for (const auto& c : checkers) c->observe(e);
@@ -179,9 +198,14 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
   sim::EventLoop loop;
   world::World w(scenario.world, loop, seed, trace.get());
   w.start();
+  std::unique_ptr<world::CloudApi> api;
+  std::unique_ptr<providers::SimProvider> provider;
   std::unique_ptr<PipelineDriver> driver;
   if (scenario.pipeline) {
-    driver = std::make_unique<PipelineDriver>(*scenario.pipeline, w, loop, seed, trace.get());
+    api = std::make_unique<world::CloudApi>(w, loop, seed);
+    provider = std::make_unique<providers::SimProvider>(w, *api, loop);
+    driver = std::make_unique<PipelineDriver>(*scenario.pipeline, *provider, loop, seed, trace.get());
+    api->start();
     if (sim::Status started = driver->start(); !started.ok()) return started.error();
   }
   const sim::TimePoint end = sim::TimePoint::start() + scenario.duration;
@@ -193,21 +217,24 @@ sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const Wor
 
   trace->set_observer(nullptr);
   WorldRunSummary summary = summarise(w, seed, scenario.duration);
-  for (const auto& c : checkers) {
-    c->finish(end);
-    const auto listed = [&](const std::vector<std::string>& names) {
-      return std::find(names.begin(), names.end(), c->name()) != names.end();
-    };
-    summary.checks.push_back({c->name(), c->violations(), listed(scenario.checks.allow), listed(scenario.checks.expect_violations)});
-  }
-  summary.scorecard = scorecard.finish(w, end);
+  finish_checks(scenario, checkers, end, summary);
+  summary.scorecard = scorecard.finish(user_figures(w, scenario.candidate), end);
   if (driver) summary.pipeline = summarise_pipeline(*driver);
   summary.events_run = loop.events_run();
   if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();
   summary.trace_events = trace->event_count();
   summary.trace_hash = trace->hash();
   if (!options.metrics_path.empty()) {
-    if (sim::Status written = write_metrics_csv(options.metrics_path, w, scenario.duration); !written.ok()) {
+    std::vector<MetricsScope> scopes;
+    for (size_t g = 0; g < w.server_group_count(); ++g) {
+      const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
+      scopes.push_back({"server_group", group.name, &group.metrics});
+    }
+    for (size_t t = 0; t < w.traffic_source_count(); ++t) {
+      scopes.push_back({"client", w.traffic_source(t).config.name, &w.traffic_source(t).client});
+    }
+    const auto intervals = static_cast<size_t>(scenario.duration / w.config().metrics_interval);
+    if (sim::Status written = write_metrics_csv(options.metrics_path, scopes, intervals); !written.ok()) {
       std::error_code ec;
       if (!options.trace_path.empty()) fs::remove(options.trace_path, ec);  // all outputs or none
       return written.error();

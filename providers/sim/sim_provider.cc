@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "providers/metric_series.h"
+
 namespace deploysim::providers {
 namespace {
 
@@ -28,16 +30,6 @@ HealthState target_health(world::TargetHealth h) {
     case world::TargetHealth::kUnregistered: return HealthState::kOutOfService;
   }
   return HealthState::kUnknown;
-}
-
-// Clouddriver's aggregation over several load balancers (InstanceLoadBalancers.groovy): any
-// Starting, else any Down, else any OutOfService, else any Draining, else Up.
-HealthState aggregate(const std::vector<HealthState>& states) {
-  for (HealthState s : {HealthState::kStarting, HealthState::kDown, HealthState::kOutOfService,
-                        HealthState::kDraining}) {
-    if (std::find(states.begin(), states.end(), s) != states.end()) return s;
-  }
-  return HealthState::kUp;
 }
 
 }  // namespace
@@ -73,7 +65,7 @@ ClusterInfo cluster_info(const world::WorldView& view, const std::string& cluste
       if (!i.load_balancers.empty()) {
         std::vector<HealthState> states;
         for (const auto& [lb, h] : i.load_balancers) states.push_back(target_health(h));
-        inst.health.push_back({"LoadBalancer", aggregate(states), false});
+        inst.health.push_back({"LoadBalancer", aggregate_load_balancer_health(states), false});
       }
       sg.instances.push_back(std::move(inst));
     }
@@ -172,8 +164,6 @@ void SimProvider::query_metrics(const MetricsQuery& query, Measured done) {
   // loop, from the series the world keeps.
   OpResult result;
   MetricsSeries series;
-  series.from = query.from;
-  series.step = query.step;
   const world::MetricSeries* source = nullptr;
   if (query.scope.rfind("client:", 0) == 0) {
     for (size_t i = 0; i < world_.traffic_source_count(); ++i) {
@@ -182,48 +172,7 @@ void SimProvider::query_metrics(const MetricsQuery& query, Measured done) {
   } else if (const std::optional<world::ServerGroupId> id = world_.find_server_group(query.scope)) {
     source = &world_.server_group(*id).metrics;
   }
-  const std::vector<std::string>& kMetrics = known_metrics();
-  if (source == nullptr) {
-    result = {ErrorCode::kNotFound, "metrics: unknown scope " + query.scope};
-  } else if (std::find(kMetrics.begin(), kMetrics.end(), query.metric) == kMetrics.end()) {
-    result = {ErrorCode::kInvalid, "metrics: unknown metric " + query.metric};
-  } else if (query.step <= sim::Duration::zero() || query.to <= query.from) {
-    result = {ErrorCode::kInvalid, "metrics: the window is empty or the step is not positive"};
-  } else {
-    const size_t interval_count = source->interval_count();
-    for (sim::TimePoint t = query.from; t < query.to; t += query.step) {
-      const sim::TimePoint end = std::min(t + query.step, query.to);
-      // A step touching an interval without data has no value.
-      bool gap = false;
-      const sim::Duration width = source->interval();
-      for (int64_t i = t.since_start() / width; i * width.count_micros() < end.micros_since_start(); ++i) {
-        if (i >= 0 && static_cast<size_t>(i) < interval_count && !source->has_data(static_cast<size_t>(i))) gap = true;
-      }
-      world::IntervalStats s = source->window(t, end);
-      double seconds = (end - t).to_seconds();
-      const int64_t w = width.count_micros();
-      if ((t.micros_since_start() + w - 1) / w >= end.micros_since_start() / w) {
-        // The step holds no whole interval (finer than the metrics interval, or unaligned): it
-        // reads the interval it starts in, as a query finer than the scrape interval sees the
-        // last scrape.
-        const sim::TimePoint from = sim::TimePoint::start() + width * (t.micros_since_start() / w);
-        s = source->window(from, from + width);
-        seconds = width.to_seconds();
-      }
-      std::optional<double> value;
-      const uint64_t n = s.requests();
-      if (!gap) {
-        if (query.metric == "requests") value = double(n);
-        else if (query.metric == "errors") value = double(s.errors());
-        else if (query.metric == "request_rate") value = double(n) / seconds;
-        else if (n > 0 && query.metric == "error_rate") value = double(s.errors()) / double(n);
-        else if (n > 0 && query.metric == "latency_p50") value = s.latency.quantile(0.50).to_seconds() * 1e3;
-        else if (n > 0 && query.metric == "latency_p90") value = s.latency.quantile(0.90).to_seconds() * 1e3;
-        else if (n > 0 && query.metric == "latency_p99") value = s.latency.quantile(0.99).to_seconds() * 1e3;
-      }
-      series.values.push_back(value);
-    }
-  }
+  result = read_series(source, query, series);
   loop_.schedule_after(sim::Duration::zero(),
                        sim::Action::boxed([result, series, done = std::move(done)] { done(result, series); }));
 }

@@ -48,6 +48,19 @@ double Distribution::sample(sim::Rng& rng) const {
   return a_;
 }
 
+std::string Distribution::duration_spec() const {
+  const auto us = [](double v) { return std::to_string(static_cast<int64_t>(std::llround(std::max(0.0, v)))) + "us"; };
+  switch (kind_) {
+    case Kind::kConstant: return us(a_);
+    case Kind::kExponential: return "exp:" + us(a_);
+    case Kind::kUniform: return "uniform:" + us(a_) + ":" + us(b_);
+    case Kind::kNormal: return "normal:" + us(a_) + ":" + us(b_);
+    case Kind::kLogNormal: return "lognormal:" + us(std::exp(a_)) + ":" + us(std::exp(a_ + kZ99 * b_));
+    case Kind::kEmpirical: return "";
+  }
+  return "";
+}
+
 double Distribution::mean() const {
   switch (kind_) {
     case Kind::kConstant:

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sim/kernel/distributions.h"
@@ -39,6 +40,11 @@ class Distribution {
     return sim::Duration::micros(static_cast<int64_t>(sample(rng) + 0.5));
   }
   double mean() const;
+
+  // The distribution as the sample service's flags write one (deploysim-app --latency): "Nus",
+  // "exp:MEAN", "uniform:LO:HI", "normal:MEAN:SD", "lognormal:MEDIAN:P99", values in microseconds
+  // with the unit "us". Empty for an empirical distribution, which has no such spelling.
+  std::string duration_spec() const;
 
  private:
   enum class Kind { kConstant, kExponential, kUniform, kNormal, kLogNormal, kEmpirical };

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 
+#include "sim/kernel/trace.pb.h"
+
 namespace deploysim::world {
 
 const char* outcome_name(Outcome o) {
@@ -119,6 +121,22 @@ IntervalStats MetricSeries::total() const {
   IntervalStats sum;
   for (const IntervalStats& s : intervals_) sum.merge(s);
   return sum;
+}
+
+void fill_interval_metrics(trace::IntervalMetrics* m, const IntervalStats& s, bool has_data) {
+  m->set_requests(s.requests());
+  m->set_errors(s.errors());
+  for (int o = 0; o < kOutcomeCount; ++o) {
+    if (s.outcomes[static_cast<size_t>(o)] == 0) continue;
+    trace::IntervalMetrics::OutcomeCount* c = m->add_outcomes();
+    c->set_outcome(outcome_name(static_cast<Outcome>(o)));
+    c->set_count(s.outcomes[static_cast<size_t>(o)]);
+  }
+  m->set_latency_p50_us(s.latency.quantile(0.50).count_micros());
+  m->set_latency_p90_us(s.latency.quantile(0.90).count_micros());
+  m->set_latency_p99_us(s.latency.quantile(0.99).count_micros());
+  m->set_retries(s.retries);
+  m->set_gap(!has_data);
 }
 
 }  // namespace deploysim::world

@@ -11,6 +11,10 @@
 
 #include "sim/kernel/time.h"
 
+namespace deploysim::trace {
+class IntervalMetrics;
+}
+
 namespace deploysim::world {
 
 // How one request attempt ended.
@@ -34,6 +38,10 @@ class LatencyHistogram {
   static constexpr int kBuckets = 8 + 38 * 8;
 
   void add(sim::Duration latency) { ++counts_[bucket_of(latency.count_micros())]; ++total_; }
+  void add(sim::Duration latency, uint32_t count) {
+    counts_[bucket_of(latency.count_micros())] += count;
+    total_ += count;
+  }
   void merge(const LatencyHistogram& other);
   uint64_t total() const { return total_; }
   // The q-quantile (0 < q <= 1): the midpoint of the bucket holding it; zero when empty.
@@ -73,6 +81,10 @@ class MetricSeries {
     s->latency.add(latency);
     s->latency_sum_us += latency.count_micros();
   }
+  // Adds figures gathered elsewhere (a scrape of a service's counters) to the interval holding `at`.
+  void add(sim::TimePoint at, const IntervalStats& stats) {
+    if (IntervalStats* s = slot(at)) s->merge(stats);
+  }
   void record_retry(sim::TimePoint at) {
     if (IntervalStats* s = slot(at)) ++s->retries;
   }
@@ -104,5 +116,8 @@ class MetricSeries {
   std::vector<bool> gap_;
   std::vector<std::pair<sim::TimePoint, sim::TimePoint>> gaps_;
 };
+
+// Copies one interval's figures into a trace event (has_data false: a gap).
+void fill_interval_metrics(trace::IntervalMetrics* m, const IntervalStats& s, bool has_data);
 
 }  // namespace deploysim::world

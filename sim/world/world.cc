@@ -425,21 +425,6 @@ void World::schedule_metrics_tick() {
 
 namespace {
 
-void fill_interval(trace::IntervalMetrics* m, const IntervalStats& s, bool has_data) {
-  m->set_requests(s.requests());
-  m->set_errors(s.errors());
-  for (int o = 0; o < kOutcomeCount; ++o) {
-    if (s.outcomes[static_cast<size_t>(o)] == 0) continue;
-    trace::IntervalMetrics::OutcomeCount* c = m->add_outcomes();
-    c->set_outcome(outcome_name(static_cast<Outcome>(o)));
-    c->set_count(s.outcomes[static_cast<size_t>(o)]);
-  }
-  m->set_latency_p50_us(s.latency.quantile(0.50).count_micros());
-  m->set_latency_p90_us(s.latency.quantile(0.90).count_micros());
-  m->set_latency_p99_us(s.latency.quantile(0.99).count_micros());
-  m->set_retries(s.retries);
-  m->set_gap(!has_data);
-}
 
 }  // namespace
 
@@ -454,7 +439,7 @@ void World::publish_metrics(sim::TimePoint interval_start) {
     m->set_start_us(interval_start.micros_since_start());
     m->set_duration_us(config_.metrics_interval.count_micros());
     static const IntervalStats kEmpty;
-    fill_interval(m, index < series.interval_count() ? series.at_interval(index) : kEmpty,
+    fill_interval_metrics(m, index < series.interval_count() ? series.at_interval(index) : kEmpty,
                   series.has_data(index));
     trace_->append(loop_.now(), e);
   };
@@ -568,16 +553,20 @@ void World::trace_group(const ServerGroup& group, const char* action) {
   trace_->append(loop_.now(), e);
 }
 
-void World::trace_fault(const char* kind, const std::string& target, const std::string& detail,
-                        bool ended) {
-  if (trace_ == nullptr) return;
+void append_fault_event(sim::TraceWriter& trace, sim::TimePoint at, const std::string& kind, const std::string& target,
+                        const std::string& detail, bool ended) {
   trace::Event e;
   trace::FaultInjected* f = e.mutable_fault();
   f->set_kind(kind);
   f->set_target(target);
   f->set_detail(detail);
   f->set_ended(ended);
-  trace_->append(loop_.now(), e);
+  trace.append(at, e);
+}
+
+void World::trace_fault(const char* kind, const std::string& target, const std::string& detail,
+                        bool ended) {
+  if (trace_ != nullptr) append_fault_event(*trace_, loop_.now(), kind, target, detail, ended);
 }
 
 void World::trace_weights(const LoadBalancer& lb) {

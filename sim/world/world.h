@@ -31,6 +31,11 @@
 
 namespace deploysim::world {
 
+// Records that a fault took effect (or ended) in `trace` at `at`: FaultInjected, as every provider
+// that injects faults writes it.
+void append_fault_event(sim::TraceWriter& trace, sim::TimePoint at, const std::string& kind, const std::string& target,
+                        const std::string& detail, bool ended);
+
 class World {
  public:
   // `config` must have been validated (scenarios/ does); `trace` may be null. The loop and trace

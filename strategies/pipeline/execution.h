@@ -62,6 +62,8 @@ class ExecutionHooks {
   // The wall-clock time at run time 0, in seconds since 1970 UTC (execution windows read it).
   // Default 2026-01-05T00:00:00Z.
   virtual int64_t epoch_at_start() const { return 1767571200; }
+  // Orca's tasks.disable-cluster-min-time-millis: disableCluster waits at least this long.
+  virtual sim::Duration disable_cluster_min_time() const { return sim::Duration::seconds(90); }
   // Called for each notification the execution sends (also recorded in the trace).
   virtual void notified(const Execution& /*execution*/, const Stage* /*stage*/, const NotificationMessage& /*message*/) {}
   // Called after every stage and execution status change.

@@ -184,8 +184,9 @@ class ClusterWaitTask : public Task {
   void run(TaskContext& c, std::function<void(TaskOutcome)> done) override {
     const Json targets = c.stage.context.value("targetServerGroups", Json::array());
     const ClusterOperation op = op_;
-    // Disabling keeps waiting at least 90 s so connections drain (disable-cluster-min-time-millis).
-    const bool min_wait_over = op != ClusterOperation::kDisable || c.loop.now() - c.stage.start_time >= sim::Duration::seconds(90);
+    // Disabling keeps waiting a while so connections drain (Orca's disable-cluster-min-time-millis).
+    const bool min_wait_over =
+        op != ClusterOperation::kDisable || c.loop.now() - c.stage.start_time >= c.execution.hooks().disable_cluster_min_time();
     with_cluster(c, std::move(done), [=](const providers::ClusterInfo& info) {
       for (const Json& t : targets) {
         const providers::ServerGroupInfo* g = find_group(info, t.get<std::string>());
