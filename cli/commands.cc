@@ -219,7 +219,9 @@ int run_scenario(const RunArgs& args) {
   if (tty) std::fprintf(stderr, "\r%60s\r", "");
   if (!run.ok()) {
     std::cerr << "deploysim run: " << run.error().message << "\n";
-    return kExitFailed;
+    // A real run refused before it starts (a feature it cannot honour, a bad --command) is bad
+    // input, as a bad scenario is: nothing ran.
+    return real && run.error().code == sim::ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
   }
   const scenarios::WorldRunSummary& r = *run;
   std::printf("\n  %-24s %-8s %12s %10s %8s %9s %9s  %s\n", "server side", "version", "requests",

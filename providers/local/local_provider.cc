@@ -2,12 +2,16 @@
 #include "providers/local/local_provider.h"
 
 #include <httplib.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -77,6 +81,22 @@ std::optional<Scrape> parse_metrics(const std::string& text) {
   return s;
 }
 
+// Run directories left by a deploysim that was killed outright (its children died with it, but
+// the directory stays): those whose owner process is gone are removed.
+void remove_stale_run_dirs(const std::filesystem::path& root) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    if (!entry.is_directory(ec) || entry.path().filename().string().rfind("deploysim-local-", 0) != 0) continue;
+    struct stat st {};
+    if (stat(entry.path().c_str(), &st) != 0 || st.st_uid != getuid()) continue;
+    std::ifstream owner(entry.path() / "owner.pid");
+    pid_t pid = 0;
+    if (!(owner >> pid) || pid <= 0) continue;
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 struct LocalProvider::Instance {
@@ -138,11 +158,16 @@ sim::Result<std::unique_ptr<LocalProvider>> LocalProvider::create(LocalSettings 
     const char* tmp = std::getenv("TMPDIR");
     root = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
+  remove_stale_run_dirs(root);
   std::string pattern = (root / "deploysim-local-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return sim::io_error("cannot make a run directory in " + root.string() + ": " + std::strerror(errno));
   }
   p->run_dir_ = pattern;  // mkdtemp makes it mode 700
+  {
+    std::ofstream owner(p->run_dir_ / "owner.pid");
+    owner << getpid() << "\n";
+  }
   std::vector<BackendSettings> backends;
   for (const world::LoadBalancerConfig& lb : p->settings_.world.load_balancers) {
     sim::Result<int> port = free_loopback_port();

@@ -268,6 +268,21 @@ grep -q "DIVERGED" <<<"$out" || fail "replay: a changed input is not noticed: $o
 grep -q "first difference at event" <<<"$out" || fail "replay: no first diverging event: $out"
 [[ ! -e "$work/replayed.trace.replay" ]] || fail "replay left its own trace behind"
 
+# Real runs: the options are documented, a provider that does not exist is refused, and a world
+# feature the local provider cannot honour is named before anything starts (no HAProxy needed).
+run 0 run --help
+grep -q -- "--provider" <<<"$out" || fail "run --help does not document --provider"
+run 0 fidelity --help
+grep -q -- "--real-trace" <<<"$out" || fail "fidelity --help does not document --real-trace"
+run 2 run "$library/crash-detection.json" --provider cloud
+grep -q -- "--provider" <<<"$err" || fail "an unknown provider is not named: $err"
+run 2 run "$library/redblack-zone-outage.json" --provider local --trace "$work/zones.trace"
+grep -q "zone_outage" <<<"$err" || fail "the zone outage the local provider cannot do is not named: $err"
+grep -q "zones" <<<"$err" || fail "the zones the local provider cannot do are not named: $err"
+[[ ! -e "$work/zones.trace" && ! -e "$work/zones.trace.partial" ]] || fail "a refused real run left a trace"
+run 2 run "$(dirname "$0")/../../scenarios/real/redblack.json" --provider local --command "v2=/bin/true"
+grep -q "{port}" <<<"$err" || fail "a --command without {port} is not explained: $err"
+
 if [[ $failures -eq 0 ]]; then
   echo "cli_test: all checks passed"
 fi

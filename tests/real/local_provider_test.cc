@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -191,6 +192,10 @@ TEST(RealProvider, KilledInstanceMidDeployIsTakenOutAndThePipelineFinishes) {
 // pass for a finished run.
 TEST(RealProvider, AnInterruptedRunLeavesNothingBehind) {
   const LoadedScenario scenario = load("redblack.json");
+  // A run directory left by a deploysim that was killed outright goes with the next run.
+  const fs::path stale = fs::temp_directory_path() / ("deploysim-local-stale-" + std::to_string(getpid()));
+  fs::create_directories(stale);
+  std::ofstream(stale / "owner.pid") << 999999999 << "\n";  // above any pid_max: no such process
   RealRun real("interrupt");
   std::atomic<bool> interrupted{false};
   real.options.interrupted = &interrupted;
@@ -206,6 +211,7 @@ TEST(RealProvider, AnInterruptedRunLeavesNothingBehind) {
   EXPECT_GT(real.pids.size(), 5u);  // HAProxy, four old and some new instances
   EXPECT_FALSE(fs::exists(real.trace));
   EXPECT_FALSE(fs::exists(real.trace.string() + ".partial"));
+  EXPECT_FALSE(fs::exists(stale)) << stale;
 }
 
 // World features a single machine cannot honour are refused, each named, unless ignored.
