@@ -73,7 +73,12 @@ sim::Result<scenarios::WorldRunSummary> run_for_real(const scenarios::LoadedScen
   options.interrupted = &interrupted;
   struct sigaction action {};
   action.sa_handler = on_signal;
+  // A second Ctrl-C ends deploysim at once (its children die with it; the next run removes the
+  // directory it leaves).
+  action.sa_flags = SA_RESETHAND;
   sigemptyset(&action.sa_mask);
+  // A load balancer or instance closing a socket mid-write is an error to report, not a reason to die.
+  signal(SIGPIPE, SIG_IGN);
   struct sigaction old_int {}, old_term {};
   sigaction(SIGINT, &action, &old_int);
   sigaction(SIGTERM, &action, &old_term);
@@ -188,8 +193,9 @@ int run_fidelity(const FidelityArgs& args) {
   // The verdict: the same end state, and a deploy duration within what timing explains. Real
   // health checks start at a random phase of their interval and the provider notices a change at
   // its next poll, so each server group the pipeline brings into service can lag the simulation by
-  // up to one check interval, and each by up to `rise` intervals if a check falls just short; two
-  // intervals per group created, plus two seconds for process starts and API calls, bound it.
+  // up to one check interval, and by one more if a check lands just before its process has bound
+  // its port; two intervals per group created, plus two seconds for process starts and API calls,
+  // bound it.
   sim::Duration interval = sim::Duration::zero();
   for (const world::LoadBalancerConfig& lb : loaded->world.load_balancers) interval = std::max(interval, lb.health_check.interval);
   const int created = std::max(0, static_cast<int>(real->server_groups.size()) - static_cast<int>(loaded->world.server_groups.size()));

@@ -47,23 +47,17 @@ void schedule_faults(const LoadedScenario& scenario, sim::EventLoop& loop, Local
           world::append_fault_event(trace, loop.now(), kind, f.server_group, "kill -9 of " + std::to_string(killed) + " instances", false);
         }));
         break;
-      case world::FaultConfig::Kind::kHealthFlapping: {
-        std::string normal = "ok";
-        for (const world::ServerGroupConfig& g : scenario.world.server_groups) {
-          for (const world::VersionProfile& v : scenario.world.versions) {
-            if (v.name == g.version) normal = providers::local::health_flag(v.health);
-          }
-        }
+      case world::FaultConfig::Kind::kHealthFlapping:
         loop.schedule(f.at, sim::Action::boxed([&provider, &trace, &loop, f, kind] {
           (void)provider.set_health(f.server_group, "flap:" + sim::to_string(f.period));
           world::append_fault_event(trace, loop.now(), kind, f.server_group, "health flapping every " + sim::to_string(f.period), false);
         }));
-        loop.schedule(f.at + f.duration, sim::Action::boxed([&provider, &trace, &loop, f, kind, normal] {
-          (void)provider.set_health(f.server_group, normal);
-          world::append_fault_event(trace, loop.now(), kind, f.server_group, "health back to " + normal, true);
+        if (f.duration <= sim::Duration::zero()) break;  // until the end
+        loop.schedule(f.at + f.duration, sim::Action::boxed([&provider, &trace, &loop, f, kind] {
+          (void)provider.set_health(f.server_group, "");  // the version's own behaviour again
+          world::append_fault_event(trace, loop.now(), kind, f.server_group, "health back to normal", true);
         }));
         break;
-      }
       case world::FaultConfig::Kind::kVersionChange:
         if (!f.error_probability) break;
         loop.schedule(f.at, sim::Action::boxed([&provider, &trace, &loop, f, kind] {
@@ -130,14 +124,17 @@ sim::Result<WorldRunSummary> run_local(const LoadedScenario& scenario, const Loc
   sim::Result<std::unique_ptr<sim::TraceWriter>> opened = open_trace(scenario, seed, options.trace_path);
   if (!opened.ok()) return opened.error();
   std::unique_ptr<sim::TraceWriter> trace = std::move(*opened);
-  // Outputs go away with any error from here on: nothing half-done may pass for a result.
+  // Outputs go away with any error from here on: nothing half-done may pass for a result. The
+  // trace is written to "<path>.partial" until it is finished; only a finished one (with the
+  // metrics CSV then failing) is removed from its own path.
+  bool trace_finished = false;
   const auto discard = [&](const sim::Error& e) -> sim::Error {
     std::error_code ec;
     if (!options.trace_path.empty()) {
       fs::path partial = options.trace_path;
       partial += ".partial";
       fs::remove(partial, ec);
-      fs::remove(options.trace_path, ec);
+      if (trace_finished) fs::remove(options.trace_path, ec);
     }
     return e;
   };
@@ -191,6 +188,11 @@ sim::Result<WorldRunSummary> run_local(const LoadedScenario& scenario, const Loc
   while (loop.now() < limit) {
     clock.run_until(std::min(limit, loop.now() + sim::Duration::millis(250)));
     if (options.on_step) options.on_step(loop.now(), provider);
+    if (!provider.failure().empty()) {
+      load.stop();
+      provider.shutdown();
+      return discard(sim::io_error("the real run stopped at " + sim::to_string(loop.now()) + ": " + provider.failure()));
+    }
     if (options.interrupted != nullptr && options.interrupted->load()) {
       interrupted = true;
       break;
@@ -269,6 +271,7 @@ sim::Result<WorldRunSummary> run_local(const LoadedScenario& scenario, const Loc
   driver.reset();
   provider.shutdown();
   if (sim::Status finished = trace->finish(); !finished.ok()) return discard(finished.error());
+  trace_finished = true;
   summary.trace_events = trace->event_count();
   summary.trace_hash = trace->hash();
   if (!options.metrics_path.empty()) {

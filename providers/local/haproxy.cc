@@ -82,8 +82,8 @@ sim::Result<std::unique_ptr<Haproxy>> Haproxy::start(const std::filesystem::path
   {
     sim::Result<ChildProcess> check = ChildProcess::start({binary, "-c", "-q", "-f", config.string()}, log);
     if (!check.ok()) return sim::invalid_argument("haproxy: " + check.error().message + " (install it: apt-get install haproxy)");
-    check->stop(std::chrono::seconds(10));
-    if (!check->exited_cleanly()) {
+    check->wait(std::chrono::seconds(10));
+    if (check->exit_description() != "exit status 0") {
       std::ifstream in(log);
       std::stringstream text;
       text << in.rdbuf();
@@ -96,7 +96,10 @@ sim::Result<std::unique_ptr<Haproxy>> Haproxy::start(const std::filesystem::path
   std::unique_ptr<Haproxy> h(new Haproxy(std::move(*process), socket, backends));
   for (int attempt = 0; attempt < 500; ++attempt) {
     if (!h->process_.running()) {
-      return sim::io_error("haproxy exited at start (" + h->process_.exit_description() + "); see " + log.string());
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      return sim::io_error("haproxy exited at start (" + h->process_.exit_description() + "): " + trimmed(text.str()));
     }
     if (h->command("show info").ok()) return h;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -117,6 +120,10 @@ sim::Result<std::string> Haproxy::command(const std::string& command) {
     return sim::invalid_argument("haproxy socket path too long: " + path);
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  // A stuck HAProxy must not hang the run: every exchange has 5 s.
+  const timeval limit{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     const int e = errno;
     close(fd);
@@ -126,7 +133,7 @@ sim::Result<std::string> Haproxy::command(const std::string& command) {
   const std::string line = command + "\n";
   size_t sent = 0;
   while (sent < line.size()) {
-    const ssize_t n = write(fd, line.data() + sent, line.size() - sent);
+    const ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       close(fd);
@@ -238,6 +245,7 @@ sim::Result<std::vector<ServerStat>> parse_show_stat(const std::string& csv) {
     s.current_sessions = static_cast<int>(number("scur"));
     s.sessions = number("stot");
     s.http_5xx = number("hrsp_5xx");
+    s.response_ms = static_cast<int>(number("rtime"));
     s.check_status = field("check_status");
     // "* L7OK": the asterisk marks a check in progress.
     if (s.check_status.rfind("* ", 0) == 0) s.check_status = s.check_status.substr(2);

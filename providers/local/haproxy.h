@@ -39,6 +39,7 @@ struct ServerStat {
   int current_sessions = 0;  // scur: requests in flight through it
   uint64_t sessions = 0;     // stot
   uint64_t http_5xx = 0;     // hrsp_5xx
+  int response_ms = 0;       // rtime: mean response time of its last 1024 requests
   std::string check_status;  // L7OK, L4CON, L7STS, INI, ...
 };
 
@@ -71,6 +72,8 @@ class Haproxy {
   sim::Result<std::vector<ServerStat>> server_stats();
 
   pid_t pid() const { return process_.pid(); }
+  bool running() { return process_.running(); }
+  const std::string& exit_description() const { return process_.exit_description(); }
   const std::filesystem::path& socket_path() const { return socket_; }
   const BackendSettings* backend(const std::string& name) const;
 

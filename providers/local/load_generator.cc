@@ -33,7 +33,7 @@ world::Outcome outcome_of(const httplib::Result& r) {
 }  // namespace
 
 int LoadGenerator::workers_for(double peak_rate) {
-  return std::clamp(static_cast<int>(std::ceil(peak_rate * 0.04)), 2, 128);
+  return std::clamp(static_cast<int>(std::ceil(peak_rate * 0.1)), 4, 256);
 }
 
 LoadGenerator::LoadGenerator(std::vector<LoadTarget> targets, sim::Duration interval, sim::Duration bad_latency,
@@ -106,16 +106,17 @@ void LoadGenerator::work(Source& source, int worker, int workers) {
       ++attempts;
       std::this_thread::sleep_for(std::chrono::microseconds(config.retry_backoff.count_micros()));
     }
-    const sim::Duration latency = now() - due;
+    // Filed when it ended, as the simulated clients file theirs.
+    const sim::TimePoint ended = now();
     std::lock_guard<std::mutex> lock(mutex_);
-    source.client.record(due, outcome, latency);
-    for (int i = 0; i < attempts; ++i) source.client.record_retry(due);
+    source.client.record(ended, outcome, ended - due);
+    for (int i = 0; i < attempts; ++i) source.client.record_retry(ended);
     if (config.synthetic) continue;
     for (const auto& [version, bad] : attempt_versions) {
       VersionFacts& f = facts_[version];
       ++f.routed;
-      if (!f.first_routed || due < *f.first_routed) f.first_routed = due;
-      if (bad && (!f.first_bad || due < *f.first_bad)) f.first_bad = due;
+      if (!f.first_routed || ended < *f.first_routed) f.first_routed = ended;
+      if (bad && (!f.first_bad || ended < *f.first_bad)) f.first_bad = ended;
     }
     if (world::is_error(outcome) && !served_by.empty()) ++facts_[served_by].failed;
   }

@@ -2,8 +2,10 @@
 // process following the scenario's rate profile, split over worker threads with their own
 // keep-alive connections) sent to a load balancer's frontend, recording what each client saw per
 // interval: status, latency and the version that served it (the sample service names itself in a
-// response header). Latency is measured from when a request was due, not when it was sent, so a
-// worker that falls behind shows as latency instead of silently lowering the rate.
+// response header). Each worker has one request in flight, and there are enough of them to hold
+// the peak rate while responses take up to 100 ms; slower than that, a worker falls behind, and
+// since latency is measured from when a request was due rather than when it was sent, that shows
+// as latency instead of silently lowering the rate.
 //
 // The figures land in the same types the simulated world keeps (world::MetricSeries), so metrics
 // queries, the CSV and the scorecard read real runs and simulated ones alike.
@@ -55,7 +57,7 @@ class LoadGenerator {
   std::map<std::string, VersionFacts> version_facts() const;
   uint64_t requests_sent() const { return sent_.load(); }
 
-  // Worker threads per source for a peak rate: enough that a worker sends a request every 40 ms.
+  // Worker threads per source for a peak rate: a request every 100 ms each (4 to 256).
   static int workers_for(double peak_rate);
 
  private:

@@ -81,6 +81,20 @@ std::optional<Scrape> parse_metrics(const std::string& text) {
   return s;
 }
 
+// The last lines of a log, for an error message (the run directory goes with the run).
+std::string log_tail(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > 5) lines.erase(lines.begin());
+  }
+  if (lines.empty()) return "";
+  std::string out = "; its log ends:";
+  for (const std::string& l : lines) out += "\n    " + l;
+  return out;
+}
+
 // Run directories left by a deploysim that was killed outright (its children died with it, but
 // the directory stays): those whose owner process is gone are removed.
 void remove_stale_run_dirs(const std::filesystem::path& root) {
@@ -117,6 +131,13 @@ struct LocalProvider::Instance {
     bool ever_up = false;
     std::optional<sim::TimePoint> drain_until;
     bool remove_after_drain = false;
+    // HAProxy's counters for the server, as last read and as last turned into metrics: the
+    // server-side figures of a service that has no /metrics of its own.
+    uint64_t sessions = 0, http_5xx = 0, counted_sessions = 0, counted_5xx = 0;
+    // In maintenance, to be deleted: HAProxy refuses while connections to it remain, so the
+    // delete is retried at each poll (and succeeds once the process has stopped).
+    bool remove_pending = false;
+    int response_ms = 0;
   };
   std::map<std::string, Target> targets;  // per load balancer
   std::optional<Scrape> last_scrape;
@@ -201,9 +222,17 @@ void LocalProvider::shutdown() {
   for (auto& g : groups_) {
     for (auto& i : g->instances) i->process.request_stop();
   }
-  const auto grace = std::chrono::milliseconds(settings_.stop_grace.count_micros() / 1000);
+  // One grace period for all of them, then SIGKILL for whatever is left.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(settings_.stop_grace.count_micros() / 1000);
+  while (std::chrono::steady_clock::now() < deadline &&
+         std::any_of(groups_.begin(), groups_.end(), [](auto& g) {
+           return std::any_of(g->instances.begin(), g->instances.end(), [](auto& i) { return i->process.running(); });
+         })) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (auto& g : groups_) {
-    for (auto& i : g->instances) i->process.stop(grace);
+    for (auto& i : g->instances) i->process.stop(std::chrono::milliseconds(0));
   }
   haproxy_.reset();
   if (!run_dir_.empty()) {
@@ -277,8 +306,15 @@ sim::Status LocalProvider::start() {
     }
     if (serving) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      return sim::io_error("the initial server groups did not pass HAProxy's health checks within 30 s; their logs are in " +
-                           run_dir_.string());
+      std::string detail;
+      for (const auto& g : groups_) {
+        for (const auto& i : g->instances) {
+          if (detail.empty() && i->targets.begin() != i->targets.end() && i->targets.begin()->second.health != kInService) {
+            detail = "; " + i->name + " (" + i->state + ")" + log_tail(run_dir_ / (i->name + ".log"));
+          }
+        }
+      }
+      return sim::io_error("the initial server groups did not pass HAProxy's health checks within 30 s" + detail);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -353,7 +389,14 @@ sim::Result<std::string> LocalProvider::create_group(const ServerGroupSpec& spec
   Group& group = *groups_.back();
   emit_group(group, "created");
   for (int n = 0; n < spec.capacity.desired; ++n) {
-    if (sim::Status launched = launch(group); !launched.ok()) return launched.error();
+    if (sim::Status launched = launch(group); !launched.ok()) {
+      // Not half a group: what started stops, and the group goes.
+      group.destroying = true;
+      group.capacity = {0, 0, 0};
+      emit_group(group, "destroying");
+      for (auto& i : group.instances) terminate(group, *i, "creation failed");
+      return launched.error();
+    }
   }
   return group.name;
 }
@@ -400,7 +443,10 @@ void LocalProvider::leave_rotation(Group& g, Instance& i, const std::string& lb,
   Instance::Target& t = i.targets[lb];
   if (!t.added) return;
   if (!t.in_rotation) {
-    if (then_remove && haproxy_->remove_server(lb, i.name).ok()) t.added = false;
+    if (then_remove) {
+      if (haproxy_->remove_server(lb, i.name).ok()) t.added = false;
+      else t.remove_pending = true;
+    }
     return;
   }
   if (t.drain_until) {
@@ -417,39 +463,85 @@ void LocalProvider::leave_rotation(Group& g, Instance& i, const std::string& lb,
   emit_target(g, i, lb, kDraining);
 }
 
+bool LocalProvider::end_drain_if_done(Group& g, Instance& i, const std::string& lb, int current_sessions) {
+  Instance::Target& t = i.targets[lb];
+  if (!t.drain_until || (current_sessions > 0 && loop_.now() < *t.drain_until)) return false;
+  (void)haproxy_->maintenance(lb, i.name);
+  t.in_rotation = false;
+  t.drain_until.reset();
+  if (t.remove_after_drain) {
+    if (haproxy_->remove_server(lb, i.name).ok()) t.added = false;
+    else t.remove_pending = true;
+  }
+  t.remove_after_drain = false;
+  emit_target(g, i, lb, kUnregistered);
+  return true;
+}
+
 void LocalProvider::terminate(Group& g, Instance& i, const std::string& reason) {
   if (i.terminating) return;
   i.terminating = true;
-  if (i.state != "terminated") {
+  if (i.state != "terminated" && !i.died_at) {
     i.state = "draining";
     emit_instance(g, i, reason);
   }
   for (auto& [lb, t] : i.targets) leave_rotation(g, i, lb, true);
+  // A drain with nothing left in flight ends now rather than at the next poll, so the instance is
+  // gone from describe as soon as it would be in the simulated world.
+  if (std::any_of(i.targets.begin(), i.targets.end(), [](const auto& t) { return t.second.drain_until.has_value(); })) {
+    sim::Result<std::vector<ServerStat>> stats = haproxy_->server_stats();
+    if (stats.ok()) {
+      for (const ServerStat& st : *stats) {
+        if (st.server == i.name && i.targets.count(st.backend) && end_drain_if_done(g, i, st.backend, st.current_sessions)) {
+          apply_weights(st.backend);
+        }
+      }
+    }
+  }
+  stop_if_out(i);
+}
+
+void LocalProvider::stop_if_out(Instance& i) {
+  // Once it has left every balancer, a terminating instance stops.
+  if (!i.terminating || i.stop_sent) return;
+  if (std::any_of(i.targets.begin(), i.targets.end(), [](const auto& t) { return t.second.added && !t.second.remove_pending; })) {
+    return;
+  }
+  i.stop_sent = true;
+  i.kill_at = loop_.now() + settings_.stop_grace;
+  i.process.request_stop();
 }
 
 void LocalProvider::apply_weights(const std::string& lb) {
   const auto set = weights_.find(lb);
   const bool weighted = set != weights_.end() && !set->second.empty();
-  std::map<std::string, int> in_rotation;  // group -> servers taking traffic
+  // A group's share is spread over its servers in service, as the simulated balancer spreads it.
+  std::map<std::string, int> in_service;
   for (auto& g : groups_) {
     for (auto& i : g->instances) {
       const auto t = i->targets.find(lb);
-      if (t != i->targets.end() && t->second.in_rotation && !t->second.drain_until) ++in_rotation[g->name];
+      if (t != i->targets.end() && t->second.in_rotation && !t->second.drain_until && t->second.health == kInService) {
+        ++in_service[g->name];
+      }
     }
   }
-  double total = 0;
+  std::map<std::string, double> per_server;  // group -> its share / its servers in service
+  double total = 0, largest = 0;
   if (weighted) {
     for (const auto& [group, w] : set->second) total += std::max(0.0, w);
+    for (const auto& [group, w] : set->second) {
+      const double each = total > 0 ? std::max(0.0, w) / total / std::max(1, in_service[group]) : 0;
+      per_server[group] = each;
+      largest = std::max(largest, each);
+    }
   }
   for (auto& g : groups_) {
     int weight = kDefaultWeight;
     if (weighted) {
-      double share = 0;
-      for (const auto& [group, w] : set->second) {
-        if (group == g->name) share = total > 0 ? std::max(0.0, w) / total : 0;
-      }
-      const int n = std::max(1, in_rotation[g->name]);
-      weight = share <= 0 ? 0 : std::clamp(static_cast<int>(std::lround(256 * share / n)), 1, 256);
+      // HAProxy weights are whole numbers up to 256: the busiest servers get 256, the rest their
+      // proportion of it (at least 1 while their group has any share).
+      const double each = per_server.count(g->name) ? per_server[g->name] : 0;
+      weight = each <= 0 || largest <= 0 ? 0 : std::clamp(static_cast<int>(std::lround(256 * each / largest)), 1, 256);
     }
     for (auto& i : g->instances) {
       const auto t = i->targets.find(lb);
@@ -517,10 +609,15 @@ void LocalProvider::resize_server_group(const std::string& server_group, const C
       return complete(std::move(done), {ErrorCode::kTransient, launched.error().message});
     }
   }
-  // Scale in from the newest instance, as the sequence of launches is undone.
-  for (auto it = g->instances.rbegin(); it != g->instances.rend() && g->live() > capacity.desired; ++it) {
-    Instance& i = **it;
-    if (!i.terminating && !i.died_at && i.state != "terminated") terminate(*g, i, "scaled down");
+  // Scale in: instances not serving yet first, then the newest.
+  for (const bool serving : {false, true}) {
+    for (auto it = g->instances.rbegin(); it != g->instances.rend() && g->live() > capacity.desired; ++it) {
+      Instance& i = **it;
+      const bool in_service = std::any_of(i.targets.begin(), i.targets.end(), [](const auto& t) {
+        return t.second.health == kInService;
+      });
+      if (in_service == serving && !i.terminating && i.state != "terminated") terminate(*g, i, "scaled down");
+    }
   }
   complete(std::move(done), {});
 }
@@ -641,20 +738,22 @@ void LocalProvider::describe_cluster(const std::string& cluster, Described done)
   ClusterInfo info;
   info.name = cluster;
   for (const auto& g : groups_) {
-    // A group being destroyed is gone from the cloud's view at once; its instances drain and stop
-    // behind the scenes, as in the simulated world.
-    if (g->destroyed || g->destroying || g->moniker.cluster() != cluster) continue;
+    // As in the simulated world, an instance is gone from the cloud's view once it has left its
+    // load balancers (the process's own exit follows), and a destroyed group once none drains.
+    const auto gone = [](const std::unique_ptr<Instance>& i) { return i->stop_sent || i->state == "terminated"; };
+    if (g->destroyed || g->moniker.cluster() != cluster) continue;
+    if (g->destroying && std::all_of(g->instances.begin(), g->instances.end(), gone)) continue;
     ServerGroupInfo sg;
     sg.name = g->name;
     sg.cluster = cluster;
     sg.region = g->region;
-    sg.artifact = g->artifact;
+    sg.artifact = g->version;  // the version's name, whichever image name created it
     sg.capacity = g->capacity;
     sg.disabled = g->disabled;
     sg.created_at = g->created_at;
     sg.load_balancers = g->load_balancers;
     for (const auto& i : g->instances) {
-      if (i->state == "terminated") continue;
+      if (gone(i)) continue;
       InstanceInfo inst;
       inst.name = i->name;
       inst.zone = g->region;
@@ -748,8 +847,9 @@ sim::Status LocalProvider::set_health(const std::string& server_group, const std
   Group* g = find(server_group);
   if (g == nullptr) return sim::invalid_argument("health fault: no server group " + server_group);
   g->health_mode = mode;
+  const std::string applied = mode.empty() ? health_flag(version_named(g->version)->health) : mode;
   for (auto& i : g->instances) {
-    if (i->state == "running" && !i->died_at) admin(i->port, "/admin/health?mode=" + mode);
+    if (i->state == "running" && !i->died_at) admin(i->port, "/admin/health?mode=" + applied);
   }
   return sim::Status();
 }
@@ -768,6 +868,11 @@ void LocalProvider::poll() {
 
 void LocalProvider::poll_once() {
   const sim::TimePoint now = loop_.now();
+  if (!failure_.empty()) return;
+  if (!haproxy_->running()) {
+    failure_ = "HAProxy exited during the run (" + haproxy_->exit_description() + ")" + log_tail(run_dir_ / "haproxy.log");
+    return;
+  }
   for (auto& g : groups_) {
     if (g->destroyed) continue;
     for (auto& ip : g->instances) {
@@ -779,8 +884,9 @@ void LocalProvider::poll_once() {
             if (t.added && haproxy_->remove_server(lb, i.name).ok()) t.added = false;
             if (!t.health.empty() && t.health != kUnregistered) emit_target(*g, i, lb, kUnregistered);
           }
+          const bool reported = i.died_at.has_value();  // its crash was the end already traced
           i.state = "terminated";
-          emit_instance(*g, i, "stopped (" + i.process.exit_description() + ")");
+          if (!reported) emit_instance(*g, i, "stopped (" + i.process.exit_description() + ")");
         } else if (!i.died_at) {
           // A crash: HAProxy's checks take it out; the instance is replaced after a while, as an
           // auto-scaling group's health check would.
@@ -812,18 +918,20 @@ void LocalProvider::poll_once() {
         Instance& i = *ip;
         for (auto& [lb, t] : i.targets) {
           const auto it = by_server.find({lb, i.name});
+          if (t.remove_pending) {
+            if (haproxy_->remove_server(lb, i.name).ok()) {
+              t.added = false;
+              t.remove_pending = false;
+            }
+            continue;
+          }
           if (!t.added || it == by_server.end()) continue;
           const ServerStat& s = *it->second;
+          t.sessions = s.sessions;
+          t.http_5xx = s.http_5xx;
+          t.response_ms = s.response_ms;
           if (t.drain_until) {
-            if (s.current_sessions == 0 || now >= *t.drain_until) {
-              (void)haproxy_->maintenance(lb, i.name);
-              t.in_rotation = false;
-              t.drain_until.reset();
-              if (t.remove_after_drain && haproxy_->remove_server(lb, i.name).ok()) t.added = false;
-              t.remove_after_drain = false;
-              emit_target(*g, i, lb, kUnregistered);
-              reweigh.insert(lb);
-            }
+            if (end_drain_if_done(*g, i, lb, s.current_sessions)) reweigh.insert(lb);
             continue;
           }
           if (!t.in_rotation) continue;
@@ -835,15 +943,12 @@ void LocalProvider::poll_once() {
             const bool failing = s.check_status != "L7OK" && s.check_status != "INI" && !s.check_status.empty();
             health = t.ever_up || (failing && i.state == "running") || i.died_at ? kUnhealthy : kInitial;
           }
-          if (health != t.health) emit_target(*g, i, lb, health);
+          if (health != t.health) {
+            emit_target(*g, i, lb, health);
+            reweigh.insert(lb);  // a group's share is spread over the servers in service
+          }
         }
-        // Once it has left every balancer, a terminating instance stops.
-        if (i.terminating && !i.stop_sent &&
-            std::none_of(i.targets.begin(), i.targets.end(), [](const auto& t) { return t.second.added; })) {
-          i.stop_sent = true;
-          i.kill_at = now + settings_.stop_grace;
-          i.process.request_stop();
-        }
+        stop_if_out(i);
       }
     }
     for (const std::string& lb : reweigh) apply_weights(lb);
@@ -880,9 +985,26 @@ void LocalProvider::scrape(sim::TimePoint interval_start) {
       client.set_connection_timeout(0, 200000);
       client.set_read_timeout(1, 0);
       const httplib::Result r = client.Get("/metrics");
-      if (!r || r->status != 200) continue;
-      std::optional<Scrape> now = parse_metrics(r->body);
-      if (!now) continue;
+      std::optional<Scrape> now;
+      if (r && r->status == 200) now = parse_metrics(r->body);
+      if (!now) {
+        // A service without the sample service's /metrics: what HAProxy counted for it, with its
+        // mean response time for every request.
+        world::IntervalStats delta;
+        for (auto& [lb, t] : i.targets) {
+          const uint64_t requests = t.sessions - std::min(t.sessions, t.counted_sessions);
+          const uint64_t errors = std::min(requests, t.http_5xx - std::min(t.http_5xx, t.counted_5xx));
+          t.counted_sessions = t.sessions;
+          t.counted_5xx = t.http_5xx;
+          delta.outcomes[static_cast<size_t>(world::Outcome::kOk)] += requests - errors;
+          delta.outcomes[static_cast<size_t>(world::Outcome::kAppError)] += errors;
+          const sim::Duration mean = sim::Duration::millis(t.response_ms);
+          delta.latency.add(mean, static_cast<uint32_t>(requests));
+          delta.latency_sum_us += static_cast<int64_t>(requests) * mean.count_micros();
+        }
+        total.merge(delta);
+        continue;
+      }
       const Scrape before = i.last_scrape.value_or(Scrape{});
       world::IntervalStats delta;
       for (const auto& [status, count] : now->by_status) {

@@ -69,6 +69,10 @@ class LocalProvider : public CloudProvider {
   // Stops every process the provider started and HAProxy, and removes the run directory. Idempotent.
   void shutdown();
 
+  // Why the run cannot go on (HAProxy died); empty while all is well. Operations keep answering,
+  // but the caller should stop the run.
+  const std::string& failure() const { return failure_; }
+
   // The load generator whose records answer "client:<source>" metrics.
   void attach_load(const LoadGenerator* load) { load_ = load; }
   // The frontend port of a load balancer; 0 when unknown.
@@ -80,7 +84,7 @@ class LocalProvider : public CloudProvider {
   // Faults, real: kill -9 `count` running instances of a group, or `percent` of them rounded up
   // (chosen at random), returning how many; change what a version's instances answer (error
   // probability); make a group's health endpoints fail, flap or recover (deploysim-app's --health
-  // syntax). Errors name the group or version.
+  // syntax; empty: back to its version's own behaviour). Errors name the group or version.
   int kill_instances(const std::string& server_group, int count, double percent = 0);
   sim::Status set_error_rate(const std::string& version, double probability);
   sim::Status set_health(const std::string& server_group, const std::string& mode);
@@ -125,6 +129,9 @@ class LocalProvider : public CloudProvider {
   void enter_rotation(Group& g, Instance& i, const std::string& lb);
   void leave_rotation(Group& g, Instance& i, const std::string& lb, bool then_remove);
   void terminate(Group& g, Instance& i, const std::string& reason);
+  void stop_if_out(Instance& i);
+  // Ends a drain once nothing is in flight (or its delay has passed); true if it ended.
+  bool end_drain_if_done(Group& g, Instance& i, const std::string& lb, int current_sessions);  // SIGTERM to a terminating instance no balancer holds any more
   void apply_weights(const std::string& lb);
   std::vector<std::string> app_argv(const Group& g, const Instance& i) const;
 
@@ -149,6 +156,7 @@ class LocalProvider : public CloudProvider {
   sim::Rng rng_;
   bool polling_ = false;
   bool shut_down_ = false;
+  std::string failure_;
   sim::TimePoint next_scrape_;
   kubernetes::KubernetesCluster kubernetes_{*this, loop_};
 };

@@ -68,7 +68,7 @@ sim::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& ar
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     setpgid(0, 0);
-    const int null_fd = open("/dev/null", O_RDONLY);
+    const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);  // dup2's copy is inherited
     if (null_fd >= 0) dup2(null_fd, 0);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
@@ -78,6 +78,7 @@ sim::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& ar
     (void)ignored;
     _exit(127);
   }
+  setpgid(pid, pid);  // also here: a Ctrl-C right after fork must not reach the child
   close(log_fd);
   close(report[1]);
   int exec_errno = 0;
@@ -145,6 +146,14 @@ void ChildProcess::request_stop() {
 
 void ChildProcess::kill_now() {
   if (!exited_) kill(pid_, SIGKILL);
+}
+
+void ChildProcess::wait(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop(std::chrono::milliseconds(0));
 }
 
 void ChildProcess::stop(std::chrono::milliseconds grace) {

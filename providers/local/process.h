@@ -43,6 +43,8 @@ class ChildProcess {
   void request_stop();
   // Sends SIGKILL now.
   void kill_now();
+  // Waits up to `limit` for the child to exit on its own, then kills it; blocks until reaped.
+  void wait(std::chrono::milliseconds limit);
   // SIGTERM, then SIGKILL if the child is still running after `grace`; blocks until reaped.
   void stop(std::chrono::milliseconds grace);
 

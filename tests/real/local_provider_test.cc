@@ -162,10 +162,12 @@ TEST(RealProvider, BadCanaryIsFailedByTheJudgeAndOnlyTheOldVersionServesAfter) {
 }
 
 // kill -9 of a new instance while the deploy waits for it: HAProxy's checks take it out, it is
-// replaced, and the pipeline still finishes.
+// replaced, and the pipeline still finishes. The new version runs as a user's own command (here
+// the sample service again, started through the {port} placeholder).
 TEST(RealProvider, KilledInstanceMidDeployIsTakenOutAndThePipelineFinishes) {
   LoadedScenario scenario = load("highlander-kill.json");
   RealRun real("kill");
+  real.options.commands["v2"] = {DEPLOYSIM_APP, "--port", "{port}", "--version", "{version}", "--instance", "{instance}"};
   sim::Result<WorldRunSummary> r = run_local(scenario, real.options);
   ASSERT_TRUE(r.ok()) << r.error().message;
   real.expect_nothing_left();
@@ -182,10 +184,13 @@ TEST(RealProvider, KilledInstanceMidDeployIsTakenOutAndThePipelineFinishes) {
   EXPECT_FALSE(killed.empty()) << "no instance was killed";
   EXPECT_TRUE(unhealthy) << killed << " was never marked unhealthy";
   int v2_running = 0;
+  uint64_t v2_served = 0;
   for (const ServerGroupSummary& g : r->server_groups) {
     for (const auto& [state, n] : g.instances_by_state) v2_running += g.version == "v2" && state == "running" ? n : 0;
+    if (g.version == "v2") v2_served += g.server.requests();
   }
   EXPECT_EQ(v2_running, 4);
+  EXPECT_GT(v2_served, 1000u) << "the command's instances served nothing";
 }
 
 // Ctrl-C mid-run: every process stops, the run directory goes, and no trace is left that could
