@@ -252,6 +252,13 @@ sim::Result<WorldRunSummary> run_local(const LoadedScenario& scenario, const Loc
     }
   }
   for (size_t t = 0; t < clients.size(); ++t) scopes.push_back({"client", scenario.world.traffic[t].name, &clients[t]});
+  // A real run also knows which version answered each request.
+  std::vector<std::map<std::string, world::MetricSeries>> by_version;
+  by_version.reserve(scenario.world.traffic.size());
+  for (const world::TrafficSourceConfig& t : scenario.world.traffic) {
+    by_version.push_back(load.client_series_by_version(t.name));
+    for (const auto& [version, series] : by_version.back()) scopes.push_back({"client_version", t.name + "/" + version, &series});
+  }
   for (const world::VersionProfile& v : scenario.world.versions) {
     if (v.name == scenario.candidate) users.candidate_bad = v.bad;
   }

@@ -34,7 +34,7 @@ struct LocalRunOptions {
   // End once every execution has finished and `settle` has passed, instead of at the scenario's
   // duration (which still bounds the run).
   bool stop_when_done = true;
-  sim::Duration settle = sim::Duration::seconds(3);
+  sim::Duration settle = sim::Duration::seconds(2);
   // Set from a signal handler (Ctrl-C): the run stops at its next step and cleans up.
   const std::atomic<bool>* interrupted = nullptr;
   // Called about once a second with the time reached and what the pipeline is doing.

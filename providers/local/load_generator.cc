@@ -14,6 +14,7 @@ namespace deploysim::providers::local {
 struct LoadGenerator::Source {
   const LoadTarget* target = nullptr;
   world::MetricSeries client;  // guarded by LoadGenerator::mutex_
+  std::map<std::string, world::MetricSeries> by_version;  // the same, split by the version that answered
   explicit Source(const LoadTarget& t, sim::Duration interval) : target(&t), client(interval) {}
 };
 
@@ -110,6 +111,9 @@ void LoadGenerator::work(Source& source, int worker, int workers) {
     const sim::TimePoint ended = now();
     std::lock_guard<std::mutex> lock(mutex_);
     source.client.record(ended, outcome, ended - due);
+    if (!served_by.empty()) {
+      source.by_version.try_emplace(served_by, interval_).first->second.record(ended, outcome, ended - due);
+    }
     for (int i = 0; i < attempts; ++i) source.client.record_retry(ended);
     if (config.synthetic) continue;
     for (const auto& [version, bad] : attempt_versions) {
@@ -128,6 +132,14 @@ std::optional<world::MetricSeries> LoadGenerator::client_series(const std::strin
     if (s->target->source.name == source) return s->client;
   }
   return std::nullopt;
+}
+
+std::map<std::string, world::MetricSeries> LoadGenerator::client_series_by_version(const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& s : sources_) {
+    if (s->target->source.name == source) return s->by_version;
+  }
+  return {};
 }
 
 std::map<std::string, VersionFacts> LoadGenerator::version_facts() const {

@@ -54,6 +54,9 @@ class LoadGenerator {
 
   // Copies of the figures so far (thread-safe).
   std::optional<world::MetricSeries> client_series(const std::string& source) const;
+  // What the source's users saw, per version that answered (requests no instance answered, such
+  // as HAProxy's own 503s, are in client_series only).
+  std::map<std::string, world::MetricSeries> client_series_by_version(const std::string& source) const;
   std::map<std::string, VersionFacts> version_facts() const;
   uint64_t requests_sent() const { return sent_.load(); }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -137,9 +138,26 @@ TEST(RealProvider, RedBlackPromotesWithNoFailedRequestAndMatchesTheSimulation) {
 TEST(RealProvider, BadCanaryIsFailedByTheJudgeAndOnlyTheOldVersionServesAfter) {
   const LoadedScenario scenario = load("canary-bad.json");
   RealRun real("canary");
+  const fs::path csv = real.trace.string() + ".csv";
+  real.options.metrics_path = csv;
   sim::Result<WorldRunSummary> r = run_local(scenario, real.options);
   ASSERT_TRUE(r.ok()) << r.error().message;
   real.expect_nothing_left();
+  // The metrics CSV says which version answered: v2's rows carry the users' errors.
+  uint64_t v2_errors = 0, v1_errors = 0;
+  {
+    std::ifstream in(csv);
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string> f;
+      std::stringstream fields(line);
+      for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+      if (f.size() > 4 && f[1] == "client_version") (f[2] == "users/v2" ? v2_errors : v1_errors) += std::stoull(f[4]);
+    }
+  }
+  std::error_code ec;
+  fs::remove(csv, ec);
+  EXPECT_GT(v2_errors, 20u);
+  EXPECT_EQ(v1_errors, 0u);
   ASSERT_TRUE(r->pipeline.has_value());
   EXPECT_EQ(r->pipeline->status, "TERMINAL");
   ASSERT_FALSE(r->pipeline->canary.empty());
