@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -58,6 +59,22 @@ providers::ServerGroupSpec spec(int desired) {
   return s;
 }
 
+// A started provider over `world`, or the process exits saying why.
+std::unique_ptr<providers::local::LocalProvider> started(const std::string& app, world::WorldConfig world,
+                                                         sim::EventLoop& loop, sim::Duration poll_every) {
+  providers::local::LocalSettings settings;
+  settings.world = std::move(world);
+  settings.app = app;
+  settings.poll_every = poll_every;
+  auto created = providers::local::LocalProvider::create(settings, loop, nullptr);
+  sim::Status status = created.ok() ? (*created)->start() : sim::Status(created.error());
+  if (!status.ok()) {
+    std::fprintf(stderr, "local_bench: the provider did not start: %s\n", status.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(*created);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -98,20 +115,8 @@ void bring_up(const std::string& app, int instances, int repeat) {
   std::vector<double> times;
   for (int r = 0; r < repeat; ++r) {
     sim::EventLoop loop;
-    providers::local::LocalSettings settings;
-    settings.world = bench_world(sim::Duration::millis(1), 8);
-    settings.app = app;
-    settings.poll_every = sim::Duration::millis(20);
-    auto created = providers::local::LocalProvider::create(settings, loop, nullptr);
-    if (!created.ok()) {
-      std::fprintf(stderr, "local_bench: %s\n", created.error().message.c_str());
-      std::exit(1);
-    }
-    providers::local::LocalProvider& p = **created;
-    if (auto s = p.start(); !s.ok()) {
-      std::fprintf(stderr, "local_bench: %s\n", s.error().message.c_str());
-      std::exit(1);
-    }
+    const auto provider = started(app, bench_world(sim::Duration::millis(1), 8), loop, sim::Duration::millis(20));
+    providers::local::LocalProvider& p = *provider;
     sim::WallClockDriver clock(loop);
     const auto start = Clock::now();
     std::string group;
@@ -130,15 +135,8 @@ void bring_up(const std::string& app, int instances, int repeat) {
 void overhead(const std::string& app) {
   std::printf("2. provider cost per operation (wall time of the call on the loop's thread; medians of 20)\n");
   sim::EventLoop loop;
-  providers::local::LocalSettings settings;
-  settings.world = bench_world(sim::Duration::millis(1), 8);
-  settings.app = app;
-  auto created = providers::local::LocalProvider::create(settings, loop, nullptr);
-  if (!created.ok() || !(*created)->start().ok()) {
-    std::fprintf(stderr, "local_bench: the provider did not start\n");
-    std::exit(1);
-  }
-  providers::local::LocalProvider& p = **created;
+  const auto provider = started(app, bench_world(sim::Duration::millis(1), 8), loop, sim::Duration::millis(100));
+  providers::local::LocalProvider& p = *provider;
   sim::WallClockDriver clock(loop);
   const auto timed = [&](auto call) {
     const auto start = Clock::now();
@@ -175,16 +173,10 @@ void ceiling(const std::string& app, const std::vector<double>& rates, double se
   std::printf("3. load generator ceiling: four instances answering at once, through HAProxy, %.0f s per rate\n", seconds);
   std::printf("   %10s %10s %8s %9s %9s %8s\n", "offered/s", "achieved/s", "ratio", "p50", "p99", "errors");
   sim::EventLoop loop;
-  providers::local::LocalSettings settings;
-  settings.world = bench_world(sim::Duration::zero(), 256);
-  settings.world.server_groups.push_back({"bench", "", "", "local", {}, "v1", {4, 4, 4}, true, {"web"}, {}, true});
-  settings.app = app;
-  auto created = providers::local::LocalProvider::create(settings, loop, nullptr);
-  if (!created.ok() || !(*created)->start().ok()) {
-    std::fprintf(stderr, "local_bench: the provider did not start\n");
-    std::exit(1);
-  }
-  providers::local::LocalProvider& p = **created;
+  world::WorldConfig world = bench_world(sim::Duration::zero(), 256);
+  world.server_groups.push_back({"bench", "", "", "local", {}, "v1", {4, 4, 4}, true, {"web"}, {}, true});
+  const auto provider = started(app, std::move(world), loop, sim::Duration::millis(100));
+  providers::local::LocalProvider& p = *provider;
   sim::WallClockDriver clock(loop);
   for (double rate : rates) {
     world::TrafficSourceConfig t;
