@@ -389,6 +389,29 @@ int run_replay(const ReplayArgs& args) {
   scenarios::WorldRunOptions options;
   options.seed = header.seed();
   options.trace_path = args.trace + ".replay";
+  {
+    // The operator's actions in a live run (deploysim-viz) are done again at the same points.
+    sim::Result<std::unique_ptr<sim::TraceReader>> scan = sim::TraceReader::open(args.trace);
+    trace::Event event;
+    while (scan.ok()) {
+      sim::Result<bool> more = (*scan)->next(&event);
+      if (!more.ok()) {
+        std::cerr << "deploysim replay: " << more.error().message << "\n";
+        return kExitFailed;
+      }
+      if (!*more) break;
+      if (!event.has_operator_action()) continue;
+      sim::Result<scenarios::OperatorAction> action =
+          scenarios::from_trace(event.operator_action(), sim::TimePoint::from_micros(event.time_us()));
+      if (!action.ok()) {
+        std::cerr << "deploysim replay: " << args.trace << ": event " << (*scan)->events_read() << ": "
+                  << action.error().message << "\n";
+        return kExitFailed;
+      }
+      options.actions.push_back(*action);
+    }
+    if (!options.actions.empty()) std::printf("  with %zu operator actions done again at their times\n", options.actions.size());
+  }
   sim::Result<scenarios::WorldRunSummary> run = scenarios::run_world(*loaded, options);
   if (!run.ok()) {
     std::cerr << "deploysim replay: " << run.error().message << "\n";

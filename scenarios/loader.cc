@@ -630,12 +630,13 @@ class Converter {
       using K = world::FaultConfig::Kind;
       static const std::vector<std::pair<std::string, K>> kKinds = {
           {"crash", K::kCrash}, {"zone_outage", K::kZoneOutage}, {"health_flapping", K::kHealthFlapping},
+          {"health_failure", K::kHealthFailure},
           {"slow_boot", K::kSlowBoot}, {"api_errors", K::kApiErrors}, {"metric_gap", K::kMetricGap},
           {"version_change", K::kVersionChange}};
       const auto kind = std::find_if(kKinds.begin(), kKinds.end(), [&](const auto& k) { return k.first == f.kind(); });
       if (kind == kKinds.end()) {
         problem(field(path, "kind"), "unknown fault " + in_quotes(f.kind()) +
-                                         "; expected crash, zone_outage, health_flapping, slow_boot, api_errors, "
+                                         "; expected crash, zone_outage, health_flapping, health_failure, slow_boot, api_errors, "
                                          "metric_gap or version_change");
         continue;
       }
@@ -656,7 +657,7 @@ class Converter {
       c.probability = f.probability();
       const bool lasts = c.kind != K::kCrash && c.kind != K::kVersionChange;
       if (lasts) {
-        const Duration fallback = c.kind == K::kSlowBoot || c.kind == K::kHealthFlapping ? Duration::zero() : Duration();
+        const Duration fallback = c.kind == K::kSlowBoot || c.kind == K::kHealthFlapping || c.kind == K::kHealthFailure ? Duration::zero() : Duration();
         const bool required = c.kind == K::kZoneOutage || c.kind == K::kApiErrors || c.kind == K::kMetricGap;
         c.duration = duration(f.duration(), field(path, "duration"),
                               required ? std::nullopt : std::optional<Duration>(fallback),
@@ -681,6 +682,7 @@ class Converter {
           break;
         }
         case K::kHealthFlapping:
+        case K::kHealthFailure:
           need_group();
           break;
         case K::kSlowBoot:

@@ -26,6 +26,7 @@ const char* fault_kind_name(world::FaultConfig::Kind k) {
     case world::FaultConfig::Kind::kCrash: return "crash";
     case world::FaultConfig::Kind::kZoneOutage: return "zone_outage";
     case world::FaultConfig::Kind::kHealthFlapping: return "health_flapping";
+    case world::FaultConfig::Kind::kHealthFailure: return "health_failure";
     case world::FaultConfig::Kind::kSlowBoot: return "slow_boot";
     case world::FaultConfig::Kind::kApiErrors: return "api_errors";
     case world::FaultConfig::Kind::kMetricGap: return "metric_gap";
@@ -48,9 +49,12 @@ void schedule_faults(const LoadedScenario& scenario, sim::EventLoop& loop, Local
         }));
         break;
       case world::FaultConfig::Kind::kHealthFlapping:
+      case world::FaultConfig::Kind::kHealthFailure:
         loop.schedule(f.at, sim::Action::boxed([&provider, &trace, &loop, f, kind] {
-          (void)provider.set_health(f.server_group, "flap:" + sim::to_string(f.period));
-          world::append_fault_event(trace, loop.now(), kind, f.server_group, "health flapping every " + sim::to_string(f.period), false);
+          const bool flap = f.kind == world::FaultConfig::Kind::kHealthFlapping;
+          (void)provider.set_health(f.server_group, flap ? "flap:" + sim::to_string(f.period) : "fail");
+          world::append_fault_event(trace, loop.now(), kind, f.server_group,
+                                    flap ? "health flapping every " + sim::to_string(f.period) : "health checks failing", false);
         }));
         if (f.duration <= sim::Duration::zero()) break;  // until the end
         loop.schedule(f.at + f.duration, sim::Action::boxed([&provider, &trace, &loop, f, kind] {
@@ -101,6 +105,7 @@ std::vector<std::string> unsupported_features(const LoadedScenario& scenario) {
         if (f.rate_per_hour > 0) out.push_back(at + ".rate_per_hour: random crashes (give a time instead)");
         break;
       case world::FaultConfig::Kind::kHealthFlapping:
+      case world::FaultConfig::Kind::kHealthFailure:
         break;
       case world::FaultConfig::Kind::kVersionChange:
         if (f.service_time) out.push_back(at + ".service_time: a latency change of a running version");
@@ -277,6 +282,7 @@ sim::Result<WorldRunSummary> run_local(const LoadedScenario& scenario, const Loc
   // Everything stops before the outputs are written: the run is over.
   driver.reset();
   provider.shutdown();
+  record_scorecard(*trace, loop.now(), summary);
   if (sim::Status finished = trace->finish(); !finished.ok()) return discard(finished.error());
   trace_finished = true;
   summary.trace_events = trace->event_count();

@@ -142,7 +142,71 @@ const strategies::Execution* PipelineDriver::execution() const {
   return started_.empty() ? nullptr : started_.front();
 }
 
-std::vector<const strategies::Execution*> PipelineDriver::executions() const { return started_; }
+std::vector<const strategies::Execution*> PipelineDriver::executions() const {
+  std::vector<const strategies::Execution*> all(started_.begin(), started_.end());
+  for (const auto& e : operator_executions_) all.push_back(e.get());
+  return all;
+}
+
+std::vector<PipelineDriver::PendingJudgment> PipelineDriver::pending_judgments() const {
+  std::vector<PendingJudgment> pending;
+  const auto look = [&pending](const strategies::Execution& e) {
+    for (const strategies::Stage* s : e.all_stages()) {
+      if (s->type != "manualJudgment") continue;
+      if (s->status != strategies::Status::kRunning && s->status != strategies::Status::kPaused) continue;
+      if (!s->context.value("judgmentStatus", std::string()).empty()) continue;  // answered, not yet noticed
+      PendingJudgment p{e.id(), s->name, s->context.value("instructions", std::string()), {}};
+      const strategies::Json inputs = s->context.value("judgmentInputs", strategies::Json::array());
+      for (const strategies::Json& i : inputs) {
+        if (i.is_object() && i.contains("value") && i["value"].is_string()) p.inputs.push_back(i["value"].get<std::string>());
+        if (i.is_string()) p.inputs.push_back(i.get<std::string>());
+      }
+      pending.push_back(std::move(p));
+    }
+  };
+  for (const strategies::Execution* e : started_) look(*e);
+  for (const auto& e : children_) look(*e);
+  return pending;
+}
+
+bool PipelineDriver::judge(const std::string& execution, const std::string& stage, const std::string& status,
+                           const std::string& input) {
+  for (strategies::Execution* e : started_) {
+    if (e->id() == execution) return e->judge(stage, status, input);
+  }
+  for (const auto& e : children_) {
+    if (e->id() == execution) return e->judge(stage, status, input);
+  }
+  return false;
+}
+
+void PipelineDriver::rollback(const std::string& application, const std::string& cluster, const std::string& region) {
+  for (strategies::Execution* e : started_) {
+    if (e->status() == strategies::Status::kRunning || e->status() == strategies::Status::kPaused) {
+      e->cancel("canceled by the operator: rollback of " + cluster);
+    }
+  }
+  strategies::Json stage = {{"refId", "1"},
+                            {"type", "rollbackCluster"},
+                            {"name", "Rollback " + cluster},
+                            {"cluster", cluster},
+                            {"application", application},
+                            {"regions", strategies::Json::array({region})},
+                            {"requisiteStageRefIds", strategies::Json::array()}};
+  const std::string n = std::to_string(operator_executions_.size() + 1);
+  const strategies::Json pipeline = {{"application", application},
+                                     {"name", "Rollback " + cluster + " (operator)"},
+                                     {"id", "operator-rollback-" + n},
+                                     {"stages", strategies::Json::array({stage})}};
+  const auto loaded = strategies::load_pipelines(pipeline.dump(), "operator rollback",
+                                                 [this](const std::string& t) { return registry_.supports(t); });
+  if (!loaded.ok() || loaded->empty()) return;  // cannot happen: the stage is built here
+  operator_pipelines_.push_back(std::make_unique<strategies::PipelineConfig>(loaded->front()));
+  strategies::Json trigger = {{"type", "operator"}, {"user", "deploysim-viz"}, {"parameters", strategies::Json::object()}};
+  operator_executions_.push_back(std::make_unique<strategies::Execution>("operator-rollback-" + n, *operator_pipelines_.back(),
+                                                                         trigger, registry_, loop_, provider_, *this, trace_));
+  operator_executions_.back()->start();
+}
 
 void PipelineDriver::execution_changed(const strategies::Execution& execution) {
   if (!execution.finished()) return;

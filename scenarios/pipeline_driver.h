@@ -33,6 +33,23 @@ class PipelineDriver : public strategies::ExecutionHooks {
   std::vector<const strategies::Execution*> executions() const;
   const strategies::PipelineConfig& pipeline() const { return pipeline_; }
 
+  // What a person can act on in a live run (deploysim-viz).
+  struct PendingJudgment {
+    std::string execution;
+    std::string stage;                // the manualJudgment stage's name
+    std::string instructions;
+    std::vector<std::string> inputs;  // its judgmentInputs, in order (may be empty)
+  };
+  // The manual judgments waiting for an answer now, in execution order.
+  std::vector<PendingJudgment> pending_judgments() const;
+  // Answers a waiting judgment ("continue" or "stop", and an input). False when that execution
+  // has no such stage waiting.
+  bool judge(const std::string& execution, const std::string& stage, const std::string& status, const std::string& input);
+  // Deck's 1-click rollback of `cluster` in `region`: cancels every running execution, then
+  // starts a one-stage rollbackCluster execution ("operator-rollback-N") that restores the
+  // previous server group and disables the newest enabled one.
+  void rollback(const std::string& application, const std::string& cluster, const std::string& region);
+
   void judgment_requested(strategies::Execution& execution, const strategies::Stage& stage) override;
   strategies::ExternalOutcome external_stage(const strategies::Stage& stage) override;
   const canary::StoredCanaryConfig* canary_config(const std::string& id_or_name) override;
@@ -68,8 +85,11 @@ class PipelineDriver : public strategies::ExecutionHooks {
   size_t chosen_ = 0;
   std::vector<strategies::PipelineConfig> all_;  // every pipeline of the file
   std::vector<std::unique_ptr<strategies::ExecutionQueue>> queues_;  // one per pipeline of all_
-  std::vector<const strategies::Execution*> started_;  // top-level executions, in trigger order
+  std::vector<strategies::Execution*> started_;  // top-level executions, in trigger order
   std::vector<std::unique_ptr<strategies::Execution>> children_;
+  // The operator's rollbacks: their one-stage pipelines and executions.
+  std::vector<std::unique_ptr<strategies::PipelineConfig>> operator_pipelines_;
+  std::vector<std::unique_ptr<strategies::Execution>> operator_executions_;
   bool runaway_reported_ = false;
 };
 

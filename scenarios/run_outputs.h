@@ -14,8 +14,19 @@
 #include "sim/kernel/trace.h"
 #include "sim/world/metrics.h"
 
+namespace deploysim::world {
+class World;
+}
+
 namespace deploysim::scenarios {
 
+// What the world did over a run (server groups, clients, totals): the summary before checks,
+// scorecard and pipeline are added.
+WorldRunSummary summarise_world(const world::World& w, uint64_t seed, sim::Duration simulated);
+// Appends the run's scorecard and check verdicts to its trace (the last event before End).
+void record_scorecard(sim::TraceWriter& trace, sim::TimePoint at, const WorldRunSummary& summary);
+// The trace header of a run of `scenario` with `seed`.
+trace::Header trace_header(const LoadedScenario& scenario, uint64_t seed);
 // A trace writer for the run: to `path` with the scenario in its header, or in memory when empty.
 sim::Result<std::unique_ptr<sim::TraceWriter>> open_trace(const LoadedScenario& scenario, uint64_t seed,
                                                           const std::filesystem::path& path);

@@ -14,6 +14,7 @@
 #include "providers/sim/sim_provider.h"
 #include "scenarios/pipeline_driver.h"
 #include "scenarios/run_outputs.h"
+#include "scenarios/world_session.h"
 #include "sim/world/cloud_api.h"
 #include "sim/world/world.h"
 
@@ -67,9 +68,7 @@ sim::Status write_metrics_csv(const fs::path& path, const std::vector<MetricsSco
   return sim::Status();
 }
 
-namespace {
-
-WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration simulated) {
+WorldRunSummary summarise_world(const world::World& w, uint64_t seed, sim::Duration simulated) {
   WorldRunSummary summary;
   summary.seed = seed;
   summary.simulated = simulated;
@@ -94,8 +93,6 @@ WorldRunSummary summarise(const world::World& w, uint64_t seed, sim::Duration si
   summary.crashes = w.totals().crashes;
   return summary;
 }
-
-}  // namespace
 
 PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
   PipelineSummary p;
@@ -141,14 +138,44 @@ PipelineSummary summarise_pipeline(const PipelineDriver& driver) {
 sim::Result<std::unique_ptr<sim::TraceWriter>> open_trace(const LoadedScenario& scenario, uint64_t seed,
                                                           const fs::path& path) {
   if (path.empty()) return std::make_unique<sim::TraceWriter>();
+  return sim::TraceWriter::create(path, trace_header(scenario, seed));
+}
+
+void record_scorecard(sim::TraceWriter& trace, sim::TimePoint at, const WorldRunSummary& summary) {
+  trace::Event e;
+  trace::RunScorecard* r = e.mutable_scorecard();
+  const Scorecard& card = summary.scorecard;
+  r->set_candidate(card.candidate);
+  r->set_outcome(card.outcome);
+  r->set_verdict(card.verdict);
+  r->set_verdict_correct(card.verdict_correct);
+  r->set_execution_status(card.execution_status);
+  for (const auto& [name, value] : scorecard_figures(card)) {
+    trace::RunScorecard::Figure* f = r->add_figures();
+    f->set_name(name);
+    f->set_present(value.has_value());
+    f->set_value(value.value_or(0));
+  }
+  for (const WorldRunSummary::Check& c : summary.checks) {
+    trace::RunScorecard::Check* k = r->add_checks();
+    k->set_name(c.name);
+    k->set_violations(static_cast<uint32_t>(c.violations.size()));
+    k->set_passed(c.passed());
+    if (!c.violations.empty()) k->set_first_violation(c.violations.front().what);
+  }
+  trace.append(at, e);
+}
+
+trace::Header trace_header(const LoadedScenario& scenario, uint64_t seed) {
   trace::Header header;
+  header.set_format_version(sim::kTraceFormatVersion);
   header.set_build_id(DEPLOYSIM_BUILD_ID);
   header.set_seed(seed);
   header.set_scenario_name(scenario.name);
   header.set_scenario_text(scenario.text);
   header.set_scenario_path(scenario.path.string());
   header.set_variant(scenario.variant);
-  return sim::TraceWriter::create(path, header);
+  return header;
 }
 
 sim::Status probe_output(const fs::path& path) {
@@ -183,64 +210,15 @@ void finish_checks(const LoadedScenario& scenario, std::vector<std::unique_ptr<C
 }
 
 sim::Result<WorldRunSummary> run_world(const LoadedScenario& scenario, const WorldRunOptions& options) {
-  const uint64_t seed = options.seed.value_or(scenario.seed);
-  sim::Result<std::unique_ptr<sim::TraceWriter>> opened = open_trace(scenario, seed, options.trace_path);
+  sim::Result<std::unique_ptr<WorldSession>> opened = WorldSession::open(scenario, options);
   if (!opened.ok()) return opened.error();
-  std::unique_ptr<sim::TraceWriter> trace = std::move(*opened);
-  if (sim::Status probed = probe_output(options.metrics_path); !probed.ok()) return probed.error();
-
-  std::vector<std::unique_ptr<Checker>> checkers = scenario_checkers(scenario);
-  ScorecardRecorder scorecard(ScorecardSettings{scenario.candidate, scenario.availability});
-  trace->set_observer([&checkers, &scorecard](const trace::Event& e) {
-    for (const auto& c : checkers) c->observe(e);
-    scorecard.observe(e);
-  });
-  sim::EventLoop loop;
-  world::World w(scenario.world, loop, seed, trace.get());
-  w.start();
-  std::unique_ptr<world::CloudApi> api;
-  std::unique_ptr<providers::SimProvider> provider;
-  std::unique_ptr<PipelineDriver> driver;
-  if (scenario.pipeline) {
-    api = std::make_unique<world::CloudApi>(w, loop, seed);
-    provider = std::make_unique<providers::SimProvider>(w, *api, loop);
-    driver = std::make_unique<PipelineDriver>(*scenario.pipeline, *provider, loop, seed, trace.get());
-    api->start();
-    if (sim::Status started = driver->start(); !started.ok()) return started.error();
-  }
-  const sim::TimePoint end = sim::TimePoint::start() + scenario.duration;
-  for (sim::TimePoint t = sim::TimePoint::start(); t < end;) {
-    t = std::min(end, t + options.progress_every);
-    loop.run_until(t);
+  WorldSession& session = **opened;
+  for (sim::TimePoint t = sim::TimePoint::start(); t < session.end();) {
+    t = std::min(session.end(), t + options.progress_every);
+    if (sim::Status ran = session.run_until(t); !ran.ok()) return ran.error();
     if (options.on_progress) options.on_progress(t);
   }
-
-  trace->set_observer(nullptr);
-  WorldRunSummary summary = summarise(w, seed, scenario.duration);
-  finish_checks(scenario, checkers, end, summary);
-  summary.scorecard = scorecard.finish(user_figures(w, scenario.candidate), end);
-  if (driver) summary.pipeline = summarise_pipeline(*driver);
-  summary.events_run = loop.events_run();
-  if (sim::Status finished = trace->finish(); !finished.ok()) return finished.error();
-  summary.trace_events = trace->event_count();
-  summary.trace_hash = trace->hash();
-  if (!options.metrics_path.empty()) {
-    std::vector<MetricsScope> scopes;
-    for (size_t g = 0; g < w.server_group_count(); ++g) {
-      const world::ServerGroup& group = w.server_group(static_cast<world::ServerGroupId>(g));
-      scopes.push_back({"server_group", group.name, &group.metrics});
-    }
-    for (size_t t = 0; t < w.traffic_source_count(); ++t) {
-      scopes.push_back({"client", w.traffic_source(t).config.name, &w.traffic_source(t).client});
-    }
-    const auto intervals = static_cast<size_t>(scenario.duration / w.config().metrics_interval);
-    if (sim::Status written = write_metrics_csv(options.metrics_path, scopes, intervals); !written.ok()) {
-      std::error_code ec;
-      if (!options.trace_path.empty()) fs::remove(options.trace_path, ec);  // all outputs or none
-      return written.error();
-    }
-  }
-  return summary;
+  return session.finish();
 }
 
 }  // namespace deploysim::scenarios

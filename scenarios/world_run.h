@@ -14,6 +14,7 @@
 
 #include "scenarios/checkers.h"
 #include "scenarios/loader.h"
+#include "scenarios/operator_action.h"
 #include "scenarios/scorecard.h"
 #include "sim/kernel/result.h"
 #include "sim/world/metrics.h"
@@ -27,6 +28,11 @@ struct WorldRunOptions {
   // Called every simulated `progress_every` with the time reached (for progress displays).
   std::function<void(sim::TimePoint)> on_progress;
   sim::Duration progress_every = sim::Duration::minutes(5);
+  // Actions people took in a recorded live run, in time order: done again at the same points
+  // (deploysim replay).
+  std::vector<OperatorAction> actions;
+  // Called with every event the run records, stamped, from the first (a viewer's store).
+  std::function<void(const trace::Event&)> on_event;
 };
 
 struct ServerGroupSummary {

@@ -106,6 +106,9 @@ class TraceReader {
   // does not match the events read.
   Result<bool> next(trace::Event* event);
 
+  // The encoded bytes of the event next() read last (valid until the next call): readers that keep
+  // events can store these instead of encoding the event again.
+  const std::string& last_record() const { return record_; }
   // True once the End record has been read and checked.
   bool complete() const { return complete_; }
   uint64_t events_read() const { return events_read_; }

@@ -180,6 +180,7 @@ struct FaultConfig {
     kCrash,           // crash `count` instances, or `percent` of the server group
     kZoneOutage,      // `zone` unreachable for `duration`
     kHealthFlapping,  // the server group's health endpoints flap with `period` for `duration`
+    kHealthFailure,   // the server group's health endpoints fail for `duration`
     kSlowBoot,        // instances of the server group boot `factor` times slower for `duration`
     kApiErrors,       // cloud API calls fail with `probability` for `duration`
     kMetricGap,       // no metrics recorded for the server group (all when empty) for `duration`

@@ -156,6 +156,7 @@ struct ServerGroup {
     bool any_bad = false;
   } users;
   bool flapping = false;  // a health-flapping fault is active
+  bool health_failing = false;  // a health-failure fault is active
   sim::Duration flapping_period;
   double slow_boot_factor = 1;
 

@@ -16,6 +16,7 @@ const char* kind_name(FaultConfig::Kind k) {
     case FaultConfig::Kind::kCrash: return "crash";
     case FaultConfig::Kind::kZoneOutage: return "zone_outage";
     case FaultConfig::Kind::kHealthFlapping: return "health_flapping";
+    case FaultConfig::Kind::kHealthFailure: return "health_failure";
     case FaultConfig::Kind::kSlowBoot: return "slow_boot";
     case FaultConfig::Kind::kApiErrors: return "api_errors";
     case FaultConfig::Kind::kMetricGap: return "metric_gap";
@@ -34,6 +35,15 @@ FaultSchedule::FaultSchedule(World& world) : world_(world) {
 
 void FaultSchedule::schedule_all() {
   for (size_t i = 0; i < world_.config_.faults.size(); ++i) schedule_next(i, true);
+}
+
+void FaultSchedule::inject(FaultConfig fault) {
+  fault.at = world_.loop_.now();
+  fault.rate_per_hour = 0;
+  world_.config_.faults.push_back(std::move(fault));
+  const size_t i = world_.config_.faults.size() - 1;
+  rngs_.push_back(world_stream(world_.seed_, "fault/" + std::to_string(i)));
+  fire(i);
 }
 
 void FaultSchedule::schedule_next(size_t i, bool first) {
@@ -99,6 +109,7 @@ void FaultSchedule::fire(size_t i) {
       return;
     }
     case FaultConfig::Kind::kHealthFlapping:
+    case FaultConfig::Kind::kHealthFailure:
     case FaultConfig::Kind::kSlowBoot: {
       const std::optional<ServerGroupId> id = world_.find_server_group(f.server_group);
       if (!id) {
@@ -109,6 +120,8 @@ void FaultSchedule::fire(size_t i) {
       if (f.kind == FaultConfig::Kind::kHealthFlapping) {
         g.flapping = true;
         g.flapping_period = f.period;
+      } else if (f.kind == FaultConfig::Kind::kHealthFailure) {
+        g.health_failing = true;
       } else {
         g.slow_boot_factor = f.factor;
       }
@@ -117,6 +130,7 @@ void FaultSchedule::fire(size_t i) {
         loop.schedule(end, [this, i, id = *id] {
           ServerGroup& group = world_.groups_[index_of(id)];
           group.flapping = false;
+          group.health_failing = false;
           group.slow_boot_factor = 1;
           world_.trace_fault(kind_name(world_.config_.faults[i].kind), group.name, "ended", true);
         });

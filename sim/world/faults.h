@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/kernel/rng.h"
+#include "sim/world/config.h"
 
 namespace deploysim::world {
 
@@ -18,6 +19,10 @@ class FaultSchedule {
   explicit FaultSchedule(World& world);
   // Schedules every configured fault. Called by World::start().
   void schedule_all();
+  // Injects `fault` now, as if the scenario had listed it last with this time: it draws from the
+  // stream that index would have, so a run that injects the same faults at the same times is the
+  // same run.
+  void inject(FaultConfig fault);
 
  private:
   void schedule_next(size_t index, bool first);

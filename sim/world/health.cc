@@ -85,6 +85,7 @@ bool World::health_endpoint_ok(const Instance& inst) const {
   const ServerGroup& group = groups_[index_of(inst.group)];
   const HealthBehaviour& h = versions_[group.version].health;
   const sim::Duration up_for = loop_.now() - inst.running_at;
+  if (group.health_failing) return false;
   if (group.flapping) return (up_for / group.flapping_period) % 2 == 0;
   switch (h.kind) {
     case HealthBehaviour::Kind::kOk: return true;

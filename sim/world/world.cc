@@ -370,6 +370,8 @@ sim::Status World::set_load_balancers(ServerGroupId id, const std::vector<LoadBa
 
 void World::set_zone_down(uint32_t zone, bool down) { zones_[zone].down = down; }
 
+void World::inject_fault(FaultConfig fault) { faults_->inject(std::move(fault)); }
+
 sim::Status World::set_weights(LoadBalancerId id,
                                const std::vector<std::pair<ServerGroupId, double>>& weights) {
   if (index_of(id) >= lbs_.size()) return sim::invalid_argument("no such load balancer");

@@ -120,6 +120,8 @@ class World {
   // after `replace_after` if its group still wants it.
   void crash(InstanceId id, const std::string& reason);
   void set_zone_down(uint32_t zone, bool down);
+  // Injects a fault now (an operator's action in a live run); its `at` and rate are ignored.
+  void inject_fault(FaultConfig fault);
   // Extra probability that a cloud API call fails (an api_errors fault); 0 normally.
   double api_error_probability() const { return api_error_probability_; }
   uint32_t zone_count() const { return static_cast<uint32_t>(zones_.size()); }

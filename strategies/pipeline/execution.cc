@@ -317,6 +317,16 @@ void Execution::trace_execution() {
   c->set_pipeline(config_.name);
   c->set_application(config_.application);
   c->set_status(status_name(status_));
+  if (!graph_traced_) {
+    graph_traced_ = true;
+    for (const auto& s : stages_) {
+      trace::ExecutionChange::StageNode* node = c->add_stages();
+      node->set_stage_id(s->id);
+      node->set_name(s->name);
+      node->set_type(s->type);
+      for (const std::string& r : s->requisites) node->add_requisites(r);
+    }
+  }
   trace_->append(loop_.now(), e);
 }
 
@@ -341,6 +351,7 @@ void Execution::set_stage_status(Stage& stage, Status status) {
     c->set_status(status_name(status));
     c->set_message(stage.message);
     c->set_synthetic(stage.synthetic());
+    if (stage.parent != nullptr) c->set_parent(stage.parent->id);
     trace_->append(loop_.now(), e);
   }
 }

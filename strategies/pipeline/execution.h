@@ -166,6 +166,7 @@ class Execution {
   providers::CloudProvider& provider_;
   ExecutionHooks& hooks_;
   sim::TraceWriter* trace_;
+  bool graph_traced_ = false;  // the stage graph went into the first execution record
   const Stage* parent_stage_ = nullptr;
   std::vector<std::unique_ptr<Stage>> stages_;
   Status status_ = Status::kNotStarted;
