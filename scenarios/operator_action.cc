@@ -24,11 +24,11 @@ const char* kind_name(OperatorAction::Kind kind) {
 
 }  // namespace
 
-OperatorAction OperatorAction::judgment(std::string execution, std::string stage, std::string status, std::string input) {
+OperatorAction OperatorAction::judgment(std::string execution, std::string stage_id, std::string status, std::string input) {
   OperatorAction a;
   a.kind = Kind::kJudgment;
   a.execution = std::move(execution);
-  a.target = std::move(stage);
+  a.target = std::move(stage_id);
   a.status = std::move(status);
   a.input = std::move(input);
   return a;
@@ -133,7 +133,7 @@ sim::Result<OperatorAction> from_trace(const trace::OperatorAction& r, sim::Time
 std::string describe(const OperatorAction& a) {
   switch (a.kind) {
     case OperatorAction::Kind::kJudgment:
-      return "judgment " + a.status + (a.input.empty() ? "" : " (" + a.input + ")") + " on " + a.target + " of " + a.execution;
+      return "judgment " + a.status + (a.input.empty() ? "" : " (" + a.input + ")") + " on stage " + a.target + " of " + a.execution;
     case OperatorAction::Kind::kRollback:
       return "rollback of " + a.target + (a.region.empty() ? "" : " in " + a.region);
     case OperatorAction::Kind::kCrash:

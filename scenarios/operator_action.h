@@ -14,7 +14,7 @@ namespace deploysim::scenarios {
 
 struct OperatorAction {
   enum class Kind {
-    kJudgment,       // answer `stage` of `execution` with `status` (continue / stop) and `input`
+    kJudgment,       // answer stage `target` (its id) of `execution` with `status` (continue / stop) and `input`
     kRollback,       // roll `target` (a cluster) back in `region`
     kCrash,          // crash `count` instances of server group `target`
     kHealthFailure,  // fail the health checks of server group `target` for `duration` (0: for good)
@@ -31,7 +31,7 @@ struct OperatorAction {
   double probability = 0;
   sim::Duration duration;
 
-  static OperatorAction judgment(std::string execution, std::string stage, std::string status, std::string input);
+  static OperatorAction judgment(std::string execution, std::string stage_id, std::string status, std::string input);
   static OperatorAction rollback(std::string cluster, std::string region);
   static OperatorAction crash(std::string server_group, int count);
   static OperatorAction health_failure(std::string server_group, sim::Duration duration);

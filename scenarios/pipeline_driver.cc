@@ -155,7 +155,7 @@ std::vector<PipelineDriver::PendingJudgment> PipelineDriver::pending_judgments()
       if (s->type != "manualJudgment") continue;
       if (s->status != strategies::Status::kRunning && s->status != strategies::Status::kPaused) continue;
       if (!s->context.value("judgmentStatus", std::string()).empty()) continue;  // answered, not yet noticed
-      PendingJudgment p{e.id(), s->name, s->context.value("instructions", std::string()), {}};
+      PendingJudgment p{e.id(), s->name, s->id, s->context.value("instructions", std::string()), {}};
       const strategies::Json inputs = s->context.value("judgmentInputs", strategies::Json::array());
       for (const strategies::Json& i : inputs) {
         if (i.is_object() && i.contains("value") && i["value"].is_string()) p.inputs.push_back(i["value"].get<std::string>());
@@ -181,10 +181,16 @@ bool PipelineDriver::judge(const std::string& execution, const std::string& stag
 }
 
 void PipelineDriver::rollback(const std::string& application, const std::string& cluster, const std::string& region) {
-  for (strategies::Execution* e : started_) {
-    if (e->status() == strategies::Status::kRunning || e->status() == strategies::Status::kPaused) {
-      e->cancel("canceled by the operator: rollback of " + cluster);
-    }
+  // Nothing queued may start after the rollback; then every running execution stops: top-level,
+  // children of pipeline stages, earlier rollbacks. Copies: cancelling ends executions, whose
+  // hooks may trigger (and append) others.
+  const std::string reason = "canceled by the operator: rollback of " + cluster;
+  for (const auto& q : queues_) q->cancel_waiting(reason);
+  std::vector<strategies::Execution*> running(started_.begin(), started_.end());
+  for (const auto& e : children_) running.push_back(e.get());
+  for (const auto& e : operator_executions_) running.push_back(e.get());
+  for (strategies::Execution* e : running) {
+    if (e->status() == strategies::Status::kRunning || e->status() == strategies::Status::kPaused) e->cancel(reason);
   }
   strategies::Json stage = {{"refId", "1"},
                             {"type", "rollbackCluster"},
@@ -236,12 +242,22 @@ void PipelineDriver::judgment_requested(strategies::Execution& execution, const 
   for (const PipelinePlan::Judgment& j : plan_.judgments) {
     if (j.stage != stage.name) continue;
     strategies::Execution* e = &execution;
-    const std::string name = stage.name, status = j.status, input = j.input;
+    const std::string status = j.status, input = j.input;
+    // A person may answer first (deploysim-viz): then the scenario's operator has nothing to do.
+    const std::string id = stage.id;
+    const auto waiting = [e, id] {
+      const strategies::Stage* s = e->find_stage(id);
+      return s != nullptr && s->context.value("judgmentStatus", std::string()).empty();
+    };
     if (!j.rule) {
-      loop_.schedule_after(j.after, sim::Action::boxed([e, name, status, input] { e->judge(name, status, input); }));
+      loop_.schedule_after(j.after, sim::Action::boxed([e, id, status, input, waiting] {
+        if (waiting()) e->judge(id, status, input);
+      }));
     } else {
       const PipelinePlan::Rule* rule = &*j.rule;
-      loop_.schedule_after(j.after, sim::Action::boxed([this, e, name, status, rule] { decide(*e, name, status, *rule); }));
+      loop_.schedule_after(j.after, sim::Action::boxed([this, e, id, status, rule, waiting] {
+        if (waiting()) decide(*e, id, status, *rule);
+      }));
     }
     return;
   }

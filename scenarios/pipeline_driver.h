@@ -37,13 +37,14 @@ class PipelineDriver : public strategies::ExecutionHooks {
   struct PendingJudgment {
     std::string execution;
     std::string stage;                // the manualJudgment stage's name
+    std::string stage_id;             // and its id, unique in the execution (names may repeat)
     std::string instructions;
     std::vector<std::string> inputs;  // its judgmentInputs, in order (may be empty)
   };
   // The manual judgments waiting for an answer now, in execution order.
   std::vector<PendingJudgment> pending_judgments() const;
-  // Answers a waiting judgment ("continue" or "stop", and an input). False when that execution
-  // has no such stage waiting.
+  // Answers a waiting judgment, by stage id ("continue" or "stop", and an input). False when that
+  // execution has no such stage waiting.
   bool judge(const std::string& execution, const std::string& stage, const std::string& status, const std::string& input);
   // Deck's 1-click rollback of `cluster` in `region`: cancels every running execution, then
   // starts a one-stage rollbackCluster execution ("operator-rollback-N") that restores the

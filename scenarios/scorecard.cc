@@ -87,7 +87,8 @@ void ScorecardRecorder::observe(const trace::Event& e) {
   }
   if (e.has_execution()) {
     const trace::ExecutionChange& x = e.execution();
-    if (execution_.empty()) {
+    // The pipeline's first execution, not an operator's rollback (deploysim-viz).
+    if (execution_.empty() && x.execution().rfind("operator-", 0) != 0) {
       execution_ = x.execution();
       execution_start_ = t;
       steady_ = live_;

@@ -128,10 +128,10 @@ sim::Status WorldSession::act(OperatorAction action) {
       }
       const std::vector<PipelineDriver::PendingJudgment> pending = driver_->pending_judgments();
       const bool waiting = std::any_of(pending.begin(), pending.end(), [&](const auto& p) {
-        return p.execution == action.execution && p.stage == action.target;
+        return p.execution == action.execution && p.stage_id == action.target;
       });
       if (!waiting) {
-        return sim::invalid_argument("no judgment is waiting at stage \"" + action.target + "\" of " + action.execution);
+        return sim::invalid_argument("no judgment is waiting at stage " + action.target + " of " + action.execution);
       }
       break;
     }
@@ -147,7 +147,9 @@ sim::Status WorldSession::act(OperatorAction action) {
     }
     case OperatorAction::Kind::kCrash:
     case OperatorAction::Kind::kHealthFailure:
-      if (!w.find_server_group(action.target)) return sim::invalid_argument("no server group \"" + action.target + "\"");
+      if (const std::optional<world::ServerGroupId> g = w.find_server_group(action.target); !g || w.server_group(*g).destroyed) {
+        return sim::invalid_argument("no live server group \"" + action.target + "\"");
+      }
       if (action.kind == OperatorAction::Kind::kCrash && action.count <= 0) {
         return sim::invalid_argument("crash at least one instance");
       }
@@ -211,6 +213,11 @@ Scorecard WorldSession::scorecard_now() const {
 
 sim::Result<WorldRunSummary> WorldSession::finish() {
   if (sim::Status ran = run_until(end_); !ran.ok()) return ran.error();
+  if (next_recorded_ < options_.actions.size()) {
+    const OperatorAction& a = options_.actions[next_recorded_];
+    return sim::invalid_argument("the recorded action \"" + describe(a) + "\" at " + sim::to_string(a.at) +
+                                 " is after the run's end (" + sim::to_string(end_) + ")");
+  }
   finished_ = true;
   trace_->set_observer(listener_);  // the checks and scorecard have seen the whole run
   const world::World& w = *world_;

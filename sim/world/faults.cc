@@ -129,9 +129,12 @@ void FaultSchedule::fire(size_t i) {
       if (f.duration > sim::Duration::zero()) {
         loop.schedule(end, [this, i, id = *id] {
           ServerGroup& group = world_.groups_[index_of(id)];
-          group.flapping = false;
-          group.health_failing = false;
-          group.slow_boot_factor = 1;
+          // Only this fault's effect ends: another kind on the same group goes on.
+          switch (world_.config_.faults[i].kind) {
+            case FaultConfig::Kind::kHealthFlapping: group.flapping = false; break;
+            case FaultConfig::Kind::kHealthFailure: group.health_failing = false; break;
+            default: group.slow_boot_factor = 1; break;
+          }
           world_.trace_fault(kind_name(world_.config_.faults[i].kind), group.name, "ended", true);
         });
       }

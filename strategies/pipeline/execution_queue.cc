@@ -50,4 +50,10 @@ void ExecutionQueue::finished(const Execution& execution) {
   }
 }
 
+void ExecutionQueue::cancel_waiting(const std::string& reason) {
+  const std::vector<Execution*> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (Execution* e : waiting) e->cancel(reason);
+}
+
 }  // namespace deploysim::strategies

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "strategies/pipeline/execution.h"
@@ -21,6 +22,8 @@ class ExecutionQueue {
   Execution& submit(std::unique_ptr<Execution> execution);
   // Call when an execution of this pipeline has finished (from ExecutionHooks::execution_changed).
   void finished(const Execution& execution);
+  // Cancels every waiting execution (an operator's rollback: nothing queued may start after it).
+  void cancel_waiting(const std::string& reason);
 
   // Every execution, in trigger order.
   const std::vector<std::unique_ptr<Execution>>& executions() const { return executions_; }

@@ -165,7 +165,7 @@ TEST_F(Session, ActionsThatMakeNoSenseAreRefusedAndNotRecorded) {
     ASSERT_FALSE(status.ok());
     EXPECT_NE(status.error().message.find(says), std::string::npos) << status.error().message;
   };
-  refused(OperatorAction::crash("no-such-group", 1), "no server group \"no-such-group\"");
+  refused(OperatorAction::crash("no-such-group", 1), "no live server group \"no-such-group\"");
   refused(OperatorAction::error_rate("v999", 0.1), "no version \"v999\"");
   refused(OperatorAction::error_rate(s.world.versions.front().name, 1.5), "between 0 and 1");
   refused(OperatorAction::judgment("execution-1", "nowhere", "continue", ""), "no judgment is waiting");
@@ -185,7 +185,9 @@ TEST_F(Session, AJudgmentAnsweredByHandDecidesThePath) {
   const PipelineDriver::PendingJudgment p = live.pending_judgments().front();
   EXPECT_EQ(p.stage, "judge");
   EXPECT_EQ(p.inputs, (std::vector<std::string>{"continue", "rollback"}));
-  ASSERT_TRUE(live.act(OperatorAction::judgment(p.execution, p.stage, "continue", "continue")).ok());
+  ASSERT_TRUE(live.act(OperatorAction::judgment(p.execution, p.stage_id, "continue", "continue")).ok());
+  // Answered: a second answer is refused, and the scenario's operator, 3 minutes on, does nothing.
+  EXPECT_FALSE(live.act(OperatorAction::judgment(p.execution, p.stage_id, "continue", "rollback")).ok());
   EXPECT_TRUE(live.pending_judgments().empty());
   sim::Result<WorldRunSummary> summary = live.finish();
   ASSERT_TRUE(summary.ok());

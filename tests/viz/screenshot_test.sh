@@ -49,4 +49,25 @@ if shoot "$work/missing-dir/x.png" "$work/good.trace" 2>"$work/err"; then
 fi
 grep -q "cannot write" "$work/err" || { cat "$work/err" >&2; exit 1; }
 [[ ! -e "$work/missing-dir" ]]
+# Bad input: a clear message naming what is wrong, exit 2, no window needed.
+refused() {  # refused "MESSAGE PART" ARGS...
+  local says=$1
+  shift
+  local status=0
+  "$viz" "$@" >"$work/out" 2>&1 || status=$?
+  if [[ $status -ne 2 ]] || ! grep -qF -- "$says" "$work/out"; then
+    echo "deploysim-viz $* should fail with exit 2 saying \"$says\"; exit $status:" >&2
+    cat "$work/out" >&2
+    exit 1
+  fi
+}
+refused "no such file" "$work/nope.trace"
+refused "--size: expected WIDTHxHEIGHT" "$work/good.trace" --size 10x10
+refused "--at: expected a time" "$work/good.trace" --at 5q
+refused "compare mode takes two trace files" "$library/steady-state.json" "$work/good.trace"
+refused "--seed and --trace are for live runs" "$work/good.trace" --seed 3
+head -c 300 "$work/good.trace" >"$work/cut.trace"
+refused "cut.trace: offset 8: truncated" "$work/cut.trace"
+echo '{"name": 3}' >"$work/bad-scenario.json"
+refused "bad-scenario.json: name:" "$work/bad-scenario.json"
 echo "screenshots: all checks passed"

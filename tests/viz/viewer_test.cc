@@ -153,6 +153,30 @@ TEST_F(Viewer, TheStoreHoldsWhatTheRunReported) {
   }
 }
 
+TEST_F(Viewer, AKilledRunsTraceShowsWhatItHolds) {
+  scenarios::WorldRunSummary summary;
+  recorded("redblack-good-candidate", &summary);
+  // Cut inside a record, as a killed run leaves its file.
+  const fs::path whole = dir_ / "redblack-good-candidate.trace", cut = dir_ / "cut.trace";
+  fs::copy_file(whole, cut);
+  fs::resize_file(cut, fs::file_size(whole) / 2 + 3);
+  sim::Result<TraceStore> refused = TraceStore::open(cut);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("cut.trace"), std::string::npos) << refused.error().message;
+  sim::Result<TraceStore> shown = TraceStore::open(cut, true);
+  ASSERT_TRUE(shown.ok());
+  EXPECT_FALSE(shown->complete());
+  EXPECT_NE(shown->damage().find("offset"), std::string::npos) << shown->damage();
+  EXPECT_GT(shown->event_count(), summary.trace_events / 4);
+  EXPECT_LT(shown->event_count(), summary.trace_events);
+  EXPECT_FALSE(shown->scorecard().has_value());
+  Headless ui;
+  ViewerModel model;
+  model.store = &*shown;
+  model.view.cursor = shown->end_time();
+  EXPECT_GT(ui.frame(model), 1000);
+}
+
 TEST_F(Viewer, EveryPanelBuildsOverLibraryScenarios) {
   Headless ui;
   const TraceStore compare = recorded("redblack-good-candidate");
@@ -207,6 +231,7 @@ TEST_F(Viewer, AnsweringAJudgmentByClickIsRecordedAndReplayed) {
   model.live = &live.controls();
   while (live.controls().pending_judgments().empty() && !live.at_end()) ASSERT_TRUE(live.run_to(live.now() + 5'000'000).ok());
   advance_cursor(model, 0, live.now());
+  const std::string stage_id = live.controls().pending_judgments().front().stage_id;
   // The scenario's operator would roll this bad candidate back after 3 minutes; the person
   // clicks "continue" first.
   ui.click(model, "continue##judge/judge");
@@ -215,7 +240,7 @@ TEST_F(Viewer, AnsweringAJudgmentByClickIsRecordedAndReplayed) {
   const auto action = std::find_if(live.store().markers().begin(), live.store().markers().end(),
                                    [](const Marker& m) { return m.kind == trace::Event::kOperatorAction; });
   ASSERT_NE(action, live.store().markers().end());
-  EXPECT_NE(action->text.find("judgment judge continue (continue)"), std::string::npos) << action->text;
+  EXPECT_NE(action->text.find("judgment " + stage_id + " continue (continue)"), std::string::npos) << action->text;
   sim::Result<scenarios::WorldRunSummary> summary = live.finish();
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->scorecard.outcome, "promoted");

@@ -135,6 +135,10 @@ sim::Status write_png(const std::filesystem::path& path, int width, int height, 
   }
   std::error_code ec;
   std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+  }
   if (ec) return sim::io_error("cannot move " + partial.string() + " to " + path.string() + ": " + ec.message());
   return sim::Status();
 }

@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::fprintf(stderr, "opened %s: %zu events in %.2f s%s\n", input.c_str(), opened->event_count(), seconds,
                    opened->complete() ? "" : " (incomplete: the run did not finish)");
+      if (!opened->damage().empty()) std::fprintf(stderr, "  reading stopped early: %s\n", opened->damage().c_str());
       stores.push_back(std::move(*opened));
     }
     model.store = &stores[0];
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
   if (!window.ok()) return fail(window.error().message, kExitFailed);
   viz::GlWindow& gl = **window;
 
+  bool screenshot_written = false;
   auto last = std::chrono::steady_clock::now();
   // Windows, tables and auto-sized items settle over the first frames; a screenshot waits for them.
   constexpr int kScreenshotFrame = 4;
@@ -165,10 +167,12 @@ int main(int argc, char** argv) {
       }
       std::printf("wrote %s (%dx%d, at %s, renderer %s)\n", args.screenshot.c_str(), w, h,
                   viz::format_time(model.view.cursor).c_str(), gl.renderer().c_str());
+      screenshot_written = true;
       break;
     }
     gl.present();
   }
+  if (!args.screenshot.empty() && !screenshot_written) return fail("the window closed before the screenshot was taken", kExitFailed);
   if (live && !trace_out.empty()) {
     std::printf("finishing the run to its end (%s) for a complete trace...\n", viz::format_time(live->end()).c_str());
     sim::Result<scenarios::WorldRunSummary> summary = live->finish();

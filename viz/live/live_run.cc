@@ -24,11 +24,11 @@ sim::Result<std::unique_ptr<LiveRun>> LiveRun::start(const std::filesystem::path
   LiveControls& c = run->controls_;
   c.pending_judgments = [self] {
     std::vector<LiveControls::Judgment> out;
-    for (const auto& p : self->session_->pending_judgments()) out.push_back({p.execution, p.stage, p.instructions, p.inputs});
+    for (const auto& p : self->session_->pending_judgments()) out.push_back({p.execution, p.stage, p.stage_id, p.instructions, p.inputs});
     return out;
   };
   c.judge = [self](const LiveControls::Judgment& j, const std::string& status, const std::string& input) {
-    return self->act(scenarios::OperatorAction::judgment(j.execution, j.stage, status, input));
+    return self->act(scenarios::OperatorAction::judgment(j.execution, j.stage_id, status, input));
   };
   c.clusters = [self] {
     std::vector<LiveControls::Cluster> out;

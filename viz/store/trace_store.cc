@@ -71,7 +71,12 @@ sim::Result<TraceStore> TraceStore::open(const std::filesystem::path& path, bool
   trace::Event event;
   while (true) {
     sim::Result<bool> more = reader.next(&event);
-    if (!more.ok()) return more.error();
+    if (!more.ok()) {
+      // A killed run's trace usually stops inside a record: what came before it is still shown.
+      if (!allow_incomplete || store.events_.empty()) return more.error();
+      store.damage_ = more.error().message;
+      break;
+    }
     if (!*more) break;
     store.add(event, reader.last_record());
   }
@@ -237,7 +242,10 @@ void TraceStore::index(const trace::Event& e) {
       s.synthetic = c.synthetic();
       if (!c.parent().empty()) s.parent = c.parent();
       s.status.add(at, {c.status(), c.message()});
-      if (c.status() == "RUNNING" && !s.started) s.started = at;
+      if (c.status() == "RUNNING" && (!s.started || s.ended)) {  // first run, or running again
+        s.started = at;
+        s.ended.reset();
+      }
       if (finished_status(c.status())) {
         s.ended = at;
         if (!s.started) s.started = at;  // skipped or canceled before it ran

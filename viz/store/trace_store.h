@@ -171,7 +171,8 @@ class TraceStore {
  public:
   TraceStore() = default;
   // Reads a whole trace file. Errors are the trace reader's (file, byte offset, what is wrong).
-  // With `allow_incomplete`, a trace without End is read as far as it goes.
+  // With `allow_incomplete`, a trace without End, or cut inside a record, is read as far as it
+  // goes (damage() says where it stopped).
   static sim::Result<TraceStore> open(const std::filesystem::path& path, bool allow_incomplete = false);
 
   void set_header(const trace::Header& header) { header_ = header; }
@@ -183,6 +184,8 @@ class TraceStore {
 
   const trace::Header& header() const { return header_; }
   bool complete() const { return complete_; }
+  // Why reading stopped early, for a damaged trace opened with allow_incomplete; else empty.
+  const std::string& damage() const { return damage_; }
   uint64_t hash() const { return hash_; }
   const std::filesystem::path& path() const { return path_; }
   // The time of the last event (0 when empty).
@@ -234,6 +237,7 @@ class TraceStore {
   trace::Header header_;
   std::filesystem::path path_;
   bool complete_ = false;
+  std::string damage_;
   uint64_t hash_ = 0;
   Micros end_time_ = 0;
   std::string bytes_;

@@ -34,7 +34,8 @@ struct ViewState {
 struct LiveControls {
   struct Judgment {
     std::string execution;
-    std::string stage;
+    std::string stage;     // its name, shown
+    std::string stage_id;  // its id, which the answer names (names may repeat)
     std::string instructions;
     std::vector<std::string> inputs;
   };

@@ -72,7 +72,8 @@ void draw_top_bar(ViewerModel& m, float width, float height) {
       ImGui::TextColored(ImColor(colors::kRunning), m.live->finished && m.live->finished() ? "live run: finished" : "live run");
     } else {
       ImGui::TextColored(ImColor(s.complete() ? colors::kSucceeded : colors::kFailedContinue),
-                         s.complete() ? "complete trace" : "incomplete trace");
+                         s.complete() ? "complete trace" : s.damage().empty() ? "incomplete trace" : "damaged trace, read up to the damage");
+      if (!s.damage().empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.damage().c_str());
     }
     ImGui::SameLine();
     ImGui::Text("| seed %" PRIu64 " | %zu events | %zu instances | at %s", s.header().seed(), s.event_count(),

@@ -12,12 +12,13 @@
 namespace deploysim::viz {
 namespace {
 
-// What the fault controls hold between frames.
+// What the fault controls hold between frames: choices by name, since the lists change as
+// groups come and go.
 struct FaultForm {
-  int group = 0;
+  std::string group;
   int crash_count = 1;
   int fail_seconds = 120;
-  int version = 0;
+  std::string version;
   float error_percent = 20;
 };
 
@@ -61,25 +62,28 @@ void draw_rollback(LiveControls& live) {
   ImGui::TextColored(ImColor(colors::kDimText), "cancels running executions, restores the previous server group");
 }
 
-// A combo over `items`; returns the chosen item (empty when there are none).
-std::string pick(const char* label, int& chosen, const std::vector<std::string>& items) {
+// A combo over `items`, keeping `chosen` (the first item when it is gone); returns it (empty when
+// there are no items).
+std::string pick(const char* label, std::string& chosen, const std::vector<std::string>& items) {
   if (items.empty()) return {};
-  chosen = std::clamp(chosen, 0, static_cast<int>(items.size()) - 1);
-  if (ImGui::BeginCombo(label, items[static_cast<size_t>(chosen)].c_str())) {
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (ImGui::Selectable(items[i].c_str(), static_cast<int>(i) == chosen)) chosen = static_cast<int>(i);
+  if (std::find(items.begin(), items.end(), chosen) == items.end()) chosen = items.front();
+  if (ImGui::BeginCombo(label, chosen.c_str())) {
+    for (const std::string& item : items) {
+      if (ImGui::Selectable(item.c_str(), item == chosen)) chosen = item;
     }
     ImGui::EndCombo();
   }
-  return items[static_cast<size_t>(chosen)];
+  return chosen;
 }
 
-void draw_faults(const TraceStore& store, Micros cursor, LiveControls& live) {
+// Faults act at the run's newest time, whatever the cursor shows: the groups offered are the live ones.
+void draw_faults(const TraceStore& store, LiveControls& live) {
+  const Micros now = store.end_time();
   static FaultForm form;
   ImGui::TextUnformatted("Inject a fault");
   std::vector<std::string> groups;
   for (const ServerGroupTrack& g : store.server_groups()) {
-    if (g.created <= cursor && !g.destroyed) groups.push_back(store.names()[g.name]);
+    if (g.created <= now && !g.destroyed) groups.push_back(store.names()[g.name]);
   }
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
   const std::string group = pick("server group", form.group, groups);
@@ -120,7 +124,7 @@ void draw_actions_panel(PanelContext& context) {
   ImGui::Separator();
   draw_rollback(live);
   ImGui::Separator();
-  draw_faults(context.store, context.view.cursor, live);
+  draw_faults(context.store, live);
   ImGui::Separator();
   if (!last_result().empty()) ImGui::TextWrapped("%s", last_result().c_str());
   ImGui::TextUnformatted("Done by hand in this run:");
