@@ -13,6 +13,7 @@
 #include "scenarios/scorecard.h"
 #include "sim/kernel/event_loop.h"
 #include "sim/kernel/wall_clock.h"
+#include "sim/world/faults.h"
 #include "sim/world/world.h"
 
 namespace deploysim::scenarios {
@@ -21,25 +22,11 @@ namespace {
 namespace fs = std::filesystem;
 using providers::local::LocalProvider;
 
-const char* fault_kind_name(world::FaultConfig::Kind k) {
-  switch (k) {
-    case world::FaultConfig::Kind::kCrash: return "crash";
-    case world::FaultConfig::Kind::kZoneOutage: return "zone_outage";
-    case world::FaultConfig::Kind::kHealthFlapping: return "health_flapping";
-    case world::FaultConfig::Kind::kHealthFailure: return "health_failure";
-    case world::FaultConfig::Kind::kSlowBoot: return "slow_boot";
-    case world::FaultConfig::Kind::kApiErrors: return "api_errors";
-    case world::FaultConfig::Kind::kMetricGap: return "metric_gap";
-    case world::FaultConfig::Kind::kVersionChange: return "version_change";
-  }
-  return "fault";
-}
-
 // Schedules the faults the real provider honours, for real.
 void schedule_faults(const LoadedScenario& scenario, sim::EventLoop& loop, LocalProvider& provider,
                      sim::TraceWriter& trace) {
   for (const world::FaultConfig& f : scenario.world.faults) {
-    const char* kind = fault_kind_name(f.kind);
+    const char* kind = world::fault_kind_name(f.kind);
     switch (f.kind) {
       case world::FaultConfig::Kind::kCrash:
         if (f.rate_per_hour > 0) break;
@@ -99,7 +86,7 @@ std::vector<std::string> unsupported_features(const LoadedScenario& scenario) {
   }
   for (size_t i = 0; i < w.faults.size(); ++i) {
     const world::FaultConfig& f = w.faults[i];
-    const std::string at = "world.faults[" + std::to_string(i) + "] (" + fault_kind_name(f.kind) + ")";
+    const std::string at = "world.faults[" + std::to_string(i) + "] (" + world::fault_kind_name(f.kind) + ")";
     switch (f.kind) {
       case world::FaultConfig::Kind::kCrash:
         if (f.rate_per_hour > 0) out.push_back(at + ".rate_per_hour: random crashes (give a time instead)");

@@ -120,6 +120,7 @@ sim::Status WorldSession::act(OperatorAction action) {
   loop_->run_until(loop_->now());
   action.at = loop_->now();
   world::World& w = *world_;
+  std::string application;  // a rollback's: the cluster's application
   switch (action.kind) {
     case OperatorAction::Kind::kJudgment: {
       if (!driver_) return sim::invalid_argument("the scenario has no pipeline");
@@ -143,6 +144,7 @@ sim::Status WorldSession::act(OperatorAction action) {
       });
       if (found == known.end()) return sim::invalid_argument("no live cluster \"" + action.target + "\"");
       if (action.region.empty()) action.region = found->region;
+      application = found->application;
       break;
     }
     case OperatorAction::Kind::kCrash:
@@ -172,14 +174,9 @@ sim::Status WorldSession::act(OperatorAction action) {
     case OperatorAction::Kind::kJudgment:
       driver_->judge(action.execution, action.target, action.status, action.input);
       break;
-    case OperatorAction::Kind::kRollback: {
-      std::string application;
-      for (const Cluster& c : clusters()) {
-        if (c.name == action.target && c.region == action.region) application = c.application;
-      }
+    case OperatorAction::Kind::kRollback:
       driver_->rollback(application, action.target, action.region);
       break;
-    }
     case OperatorAction::Kind::kCrash:
     case OperatorAction::Kind::kHealthFailure:
     case OperatorAction::Kind::kErrorRate:

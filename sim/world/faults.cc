@@ -9,9 +9,8 @@
 #include "sim/world/world.h"
 
 namespace deploysim::world {
-namespace {
 
-const char* kind_name(FaultConfig::Kind k) {
+const char* fault_kind_name(FaultConfig::Kind k) {
   switch (k) {
     case FaultConfig::Kind::kCrash: return "crash";
     case FaultConfig::Kind::kZoneOutage: return "zone_outage";
@@ -24,8 +23,6 @@ const char* kind_name(FaultConfig::Kind k) {
   }
   return "unknown";
 }
-
-}  // namespace
 
 FaultSchedule::FaultSchedule(World& world) : world_(world) {
   for (size_t i = 0; i < world_.config_.faults.size(); ++i) {
@@ -113,7 +110,7 @@ void FaultSchedule::fire(size_t i) {
     case FaultConfig::Kind::kSlowBoot: {
       const std::optional<ServerGroupId> id = world_.find_server_group(f.server_group);
       if (!id) {
-        world_.trace_fault(kind_name(f.kind), f.server_group, "no such server group");
+        world_.trace_fault(fault_kind_name(f.kind), f.server_group, "no such server group");
         return;
       }
       ServerGroup& g = world_.groups_[index_of(*id)];
@@ -125,7 +122,7 @@ void FaultSchedule::fire(size_t i) {
       } else {
         g.slow_boot_factor = f.factor;
       }
-      world_.trace_fault(kind_name(f.kind), f.server_group, "for " + sim::to_string(f.duration));
+      world_.trace_fault(fault_kind_name(f.kind), f.server_group, "for " + sim::to_string(f.duration));
       if (f.duration > sim::Duration::zero()) {
         loop.schedule(end, [this, i, id = *id] {
           ServerGroup& group = world_.groups_[index_of(id)];
@@ -135,7 +132,7 @@ void FaultSchedule::fire(size_t i) {
             case FaultConfig::Kind::kHealthFailure: group.health_failing = false; break;
             default: group.slow_boot_factor = 1; break;
           }
-          world_.trace_fault(kind_name(world_.config_.faults[i].kind), group.name, "ended", true);
+          world_.trace_fault(fault_kind_name(world_.config_.faults[i].kind), group.name, "ended", true);
         });
       }
       return;

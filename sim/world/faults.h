@@ -14,6 +14,9 @@ namespace deploysim::world {
 
 class World;
 
+// The kind's name in scenario files and traces: crash, zone_outage, health_flapping, ...
+const char* fault_kind_name(FaultConfig::Kind kind);
+
 class FaultSchedule {
  public:
   explicit FaultSchedule(World& world);

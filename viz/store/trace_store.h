@@ -51,14 +51,19 @@ struct Changes {
   };
   std::vector<Change> changes;  // non-decreasing `at`
 
-  // The value at `t`, or null before the first change.
-  const T* at(Micros t) const {
+  // The change in effect at `t` (its value and when it came), or null before the first one.
+  const Change* change_at(Micros t) const {
     size_t lo = 0, hi = changes.size();
     while (lo < hi) {
       const size_t mid = (lo + hi) / 2;
       if (changes[mid].at <= t) lo = mid + 1; else hi = mid;
     }
-    return lo == 0 ? nullptr : &changes[lo - 1].value;
+    return lo == 0 ? nullptr : &changes[lo - 1];
+  }
+  // The value at `t`, or null before the first change.
+  const T* at(Micros t) const {
+    const Change* c = change_at(t);
+    return c == nullptr ? nullptr : &c->value;
   }
   void add(Micros at, T value) { changes.push_back({at, std::move(value)}); }
   bool empty() const { return changes.empty(); }

@@ -56,14 +56,6 @@ constexpr TargetEntry kTargetLegend[] = {
     {TargetHealth::kDraining, "draining"},
 };
 
-// The change in effect at `t` (null before the first), with its time.
-template <typename T>
-const typename Changes<T>::Change* change_at(const Changes<T>& changes, Micros t) {
-  const auto it = std::upper_bound(changes.changes.begin(), changes.changes.end(), t,
-                                   [](Micros v, const typename Changes<T>::Change& c) { return v < c.at; });
-  return it == changes.changes.begin() ? nullptr : &*(it - 1);
-}
-
 InstanceTrack::Lifecycle lifecycle_at(const InstanceTrack& instance, Micros t) {
   const InstanceTrack::Lifecycle* l = instance.lifecycle.at(t);
   return l == nullptr ? InstanceTrack::Lifecycle{} : *l;
@@ -99,7 +91,7 @@ GroupView view_of(const TraceStore& store, uint32_t index, Micros cursor) {
                                      [&](Micros t, uint32_t i) { return t < store.instances()[i].first_seen; });
   for (auto it = all.begin(); it != seen; ++it) {
     const InstanceTrack& instance = store.instances()[*it];
-    const auto* change = change_at(instance.lifecycle, cursor);
+    const auto* change = instance.lifecycle.change_at(cursor);
     if (change != nullptr && change->value.state == InstanceState::kTerminated && cursor - change->at > kTerminatedShown) continue;
     v.instances.push_back(*it);
     v.running += change != nullptr && change->value.state == InstanceState::kRunning;

@@ -122,12 +122,6 @@ std::string time_by(const std::optional<Micros>& t, Micros cursor) {
   return t && *t <= cursor ? format_time(*t) : "-";
 }
 
-// The change in effect at `t` (null before the first): its time as well as its value.
-const Changes<StageTrack::StatusChange>::Change* change_at(const Changes<StageTrack::StatusChange>& c, Micros t) {
-  const auto it = std::upper_bound(c.changes.begin(), c.changes.end(), t, [](Micros v, const auto& x) { return v < x.at; });
-  return it == c.changes.begin() ? nullptr : &*(it - 1);
-}
-
 // Legend entries flow onto as many lines as the width needs.
 void draw_legend() {
   const ImGuiStyle& style = ImGui::GetStyle();
@@ -297,7 +291,7 @@ void draw_tasks(const StageTrack& stage, Micros cursor) {
   for (const char* column : {"task", "status", "started", "since", "message"}) ImGui::TableSetupColumn(column);
   ImGui::TableHeadersRow();
   for (const StageTrack::TaskTrack& task : stage.tasks) {
-    const auto* now = change_at(task.status, cursor);
+    const auto* now = task.status.change_at(cursor);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(task.name.c_str());
